@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Map keys and values shared by the BPF datapath (bwm.bpf.c) and bwmd/bwmctl.
+ *
+ * Pods are numbered by bwmd: a pod id is an index into the pod_limits and
+ * pod_state arrays. Id 0 is never given to a pod, so a zero lookup result
+ * means "not a pod" and the packet passes untouched.
+ *
+ * The limit (written by bwmd) and the state (written by the datapath) live in
+ * two maps so that bwmd can change a limit without racing the datapath's
+ * departure clock and counters.
+ */
+#ifndef BWM_MAPS_H
+#define BWM_MAPS_H
+
+#include <linux/types.h>
+
+#define BWM_MAX_PODS_DEFAULT 4096
+#define BWM_MAX_ADDRS_PER_POD 16
+#define BWM_POD_NAME_MAX 256
+#define BWM_IFNAME_MAX 16
+
+/* An IPv6 address, or an IPv4 address mapped into ::ffff:0:0/96, so that one
+ * exact-match hash serves dual-stack pods. */
+struct bwm_addr_key {
+	__u8 addr[16];
+};
+
+/* bwm_settings[0]: datapath-wide switches, written by bwmd. */
+#define BWM_SETTING_QUEUE_FIX (1U << 0)
+
+struct bwm_settings {
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* bwm_pod_limits[pod id]: the pod's egress limit, written by bwmd. */
+struct bwm_pod_limit {
+	__u64 rate_bytes_per_sec; /* 0: counted but not limited */
+	__u64 horizon_ns;         /* a packet due later than now + horizon is dropped */
+};
+
+enum bwm_drop_reason {
+	BWM_DROP_HORIZON = 0,     /* departure beyond the pod's horizon */
+	BWM_DROP__MAX = 4,        /* room for reasons added without a layout change */
+};
+
+/* bwm_pod_state[pod id]: written by the datapath; bwmd only zeroes it when a
+ * pod id is given to a new pod. Counters are cumulative since then. */
+struct bwm_pod_state {
+	__u64 t_last_ns;          /* departure time of the pod's last packet (CLOCK_MONOTONIC) */
+	__u64 bytes;              /* wire bytes sent (not dropped) */
+	__u64 packets;            /* packets sent (not dropped) */
+	__u64 drops[BWM_DROP__MAX];
+	__u64 queue_delay_ns;     /* departure - now of the last stamped packet */
+};
+
+/* bwm_pod_meta[pod id]: for bwmctl and for a restarted bwmd adopting the
+ * pinned state; the datapath never reads it. */
+struct bwm_pod_meta {
+	char name[BWM_POD_NAME_MAX];
+	char ifname[BWM_IFNAME_MAX];
+	__u32 ifindex;
+	__u32 naddrs;
+	struct bwm_addr_key addrs[BWM_MAX_ADDRS_PER_POD];
+};
+
+#endif /* BWM_MAPS_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Earliest-departure-time arithmetic, shared by the BPF datapath and the
+ * cmocka tests so that both run the very same function.
+ *
+ * The step is the one Cilium's bandwidth manager uses (bpf/lib/edt.h): a pod
+ * has one departure clock t_last; a packet of wire_len bytes needs
+ * wire_len * 1e9 / rate nanoseconds on the wire, so it may leave at
+ * t_last + delay. Packets already due leave now; packets due beyond the
+ * horizon are dropped; the rest are stamped and the fq qdisc holds them.
+ *
+ * Ranges: rate 125 B/s (1 kbit/s) .. 1.25e14 B/s (1 Pbit/s), wire_len up to
+ * 4 GiB (BIG TCP super-packets are at most 512 KiB). wire_len * 1e9 is below
+ * 2^32 * 2^30 = 2^62, so the product never overflows a u64; the sums saturate.
+ */
+#ifndef BWM_EDT_H
+#define BWM_EDT_H
+
+#include <linux/types.h>
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define EDT_NSEC_PER_SEC 1000000000ULL
+
+enum edt_verdict {
+	EDT_SEND_NOW = 0,   /* leave skb->tstamp as it is */
+	EDT_DELAY = 1,      /* set skb->tstamp to the departure time */
+	EDT_DROP_HORIZON = 2,
+};
+
+struct edt_result {
+	__u64 departure_ns;   /* when the packet may leave */
+	__u64 t_last_ns;      /* the pod's new departure clock */
+	enum edt_verdict verdict;
+};
+
+static __always_inline __u64 edt_sat_add(__u64 a, __u64 b)
+{
+	__u64 sum = a + b;
+
+	return sum < a ? ~0ULL : sum;
+}
+
+/* Nanoseconds that wire_len bytes take at rate bytes/s; rate 0 is treated as
+ * 1 B/s rather than dividing by zero (bwmd never configures it). */
+static __always_inline __u64 edt_tx_time_ns(__u32 wire_len, __u64 rate_bytes_per_sec)
+{
+	if (rate_bytes_per_sec == 0)
+		rate_bytes_per_sec = 1;
+	return (__u64)wire_len * EDT_NSEC_PER_SEC / rate_bytes_per_sec;
+}
+
+/*
+ * now: CLOCK_MONOTONIC; skb_tstamp: the departure time already on the packet
+ * (TCP's own pacing, or 0). A tstamp further out than the horizon cannot be a
+ * delivery time (e.g. a stray receive timestamp) and is ignored.
+ */
+static __always_inline struct edt_result
+edt_schedule(__u64 now, __u64 skb_tstamp, __u64 t_last, __u32 wire_len,
+	     __u64 rate_bytes_per_sec, __u64 horizon_ns)
+{
+	struct edt_result r;
+	__u64 t = now;
+	__u64 t_next;
+
+	if (skb_tstamp > now && skb_tstamp - now < horizon_ns)
+		t = skb_tstamp;
+
+	t_next = edt_sat_add(t_last, edt_tx_time_ns(wire_len, rate_bytes_per_sec));
+	if (t_next <= t) {
+		r.verdict = EDT_SEND_NOW;
+		r.departure_ns = t;
+		r.t_last_ns = t;
+		return r;
+	}
+	if (t_next - now >= horizon_ns) {
+		r.verdict = EDT_DROP_HORIZON;
+		r.departure_ns = t_next;
+		r.t_last_ns = t_last;
+		return r;
+	}
+	r.verdict = EDT_DELAY;
+	r.departure_ns = t_next;
+	r.t_last_ns = t_next;
+	return r;
+}
+
+#endif /* BWM_EDT_H */

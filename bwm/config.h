@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bwm.conf: an INI file read with iniparser. Every key has a default, so bwmd
+ * runs without a file. Keys are listed once, in config.c's table, which
+ * drives defaults, parsing, validation and the warning for unknown keys.
+ */
+#ifndef BWM_CONFIG_H
+#define BWM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BWM_CONFIG_PATH_DEFAULT "/etc/bwm/bwm.conf"
+
+enum bwm_qdisc_mode {
+	BWM_QDISC_FQ,   /* bwm installs mq + fq (or fq) as the uplink root */
+	BWM_QDISC_NONE, /* bwm leaves the root qdisc alone (pacing needs an EDT qdisc there) */
+};
+
+struct bwm_config {
+	/* [bwm] */
+	char **uplinks;            /* NULL-terminated; empty: devices of the default routes */
+	char *pods_dir;
+	char *pin_dir;
+	char *state_dir;
+	uint32_t max_pods;
+	int log_level;             /* syslog priority */
+
+	/* [datapath] */
+	enum bwm_qdisc_mode qdisc;
+	bool queue_fix;
+	uint64_t pod_horizon_ns;   /* drop a pod's packet due later than this */
+	uint64_t fq_horizon_ns;    /* fq's own horizon (TCA_FQ_HORIZON) */
+	uint32_t fq_buckets_log;   /* fq flow table: 2^n buckets per TX queue */
+	uint32_t fq_limit;         /* fq packet limit per TX queue */
+	uint32_t fq_flow_limit;    /* fq packet limit per flow */
+};
+
+/* Fills *ret with the defaults. */
+void config_init_defaults(struct bwm_config *ret);
+
+/*
+ * Reads path into *ret (defaults first). A missing file is fine when
+ * missing_ok. Returns 0, or a negative errno after logging the file, line,
+ * key and reason; *ret is untouched on failure.
+ */
+int config_load(const char *path, bool missing_ok, struct bwm_config *ret);
+
+/* Frees what config_init_defaults/config_load allocated; accepts NULL. */
+void config_free(struct bwm_config *config);
+
+/* Parses "10ms", "2s", "500us", "100ns", "1.5s" into nanoseconds. */
+int config_parse_duration_ns(const char *text, uint64_t *ret_ns);
+
+#endif /* BWM_CONFIG_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Logging to stderr with sd-daemon priority prefixes ("<3>..."), which journald
+ * turns into message priorities. Functions taking an error return it negated
+ * so that callers can log and fail in one step:
+ *
+ *	return log_error_errno(r, "Failed to attach to '%s': %m", ifname);
+ *
+ * %m in a format expands to strerror of that error.
+ */
+#ifndef BWM_LOG_H
+#define BWM_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+void log_set_max_level(int level);
+int log_get_max_level(void);
+/* Prefix lines with "<N>" (journald) or not (a terminal). Default: prefix
+ * unless stderr is a terminal. */
+void log_set_prefix(bool prefix);
+
+int log_internal(int level, int error, const char *file, int line, const char *format, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#define log_full_errno(level, error, ...) \
+	log_internal((level), (error), __FILE__, __LINE__, __VA_ARGS__)
+
+#define log_debug(...)   log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_info(...)    log_full_errno(LOG_INFO, 0, __VA_ARGS__)
+#define log_notice(...)  log_full_errno(LOG_NOTICE, 0, __VA_ARGS__)
+#define log_warning(...) log_full_errno(LOG_WARNING, 0, __VA_ARGS__)
+#define log_error(...)   log_full_errno(LOG_ERR, 0, __VA_ARGS__)
+
+#define log_debug_errno(e, ...)   log_full_errno(LOG_DEBUG, (e), __VA_ARGS__)
+#define log_info_errno(e, ...)    log_full_errno(LOG_INFO, (e), __VA_ARGS__)
+#define log_warning_errno(e, ...) log_full_errno(LOG_WARNING, (e), __VA_ARGS__)
+#define log_error_errno(e, ...)   log_full_errno(LOG_ERR, (e), __VA_ARGS__)
+
+/* Route libbpf's own messages through this logger: warnings as warnings,
+ * the rest at debug level. */
+void log_setup_libbpf(void);
+
+#endif /* BWM_LOG_H */

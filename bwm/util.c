@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+char **strv_split(const char *s, const char *separators)
+{
+	size_t n = 0, cap = 4;
+	char **l = calloc(cap + 1, sizeof(char *));
+
+	if (!l)
+		return NULL;
+	while (*s) {
+		size_t len;
+
+		s += strspn(s, separators);
+		len = strcspn(s, separators);
+		if (len == 0)
+			break;
+		if (n == cap) {
+			char **bigger = realloc(l, (cap * 2 + 1) * sizeof(char *));
+
+			if (!bigger)
+				goto fail;
+			l = bigger;
+			cap *= 2;
+		}
+		l[n] = strndup(s, len);
+		if (!l[n])
+			goto fail;
+		l[++n] = NULL;
+		s += len;
+	}
+	return l;
+fail:
+	strv_free(l);
+	return NULL;
+}
+
+size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+void strv_free(char **l)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		free(l[i]);
+	free(l);
+}
+
+int parse_boolean(const char *v)
+{
+	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+	static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
+}

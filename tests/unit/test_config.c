@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "log.h"
+
+static char *write_temp(const char *text)
+{
+	char tmpl[] = "/tmp/bwm-config-XXXXXX";
+	int fd = mkstemp(tmpl);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return strdup(tmpl);
+}
+
+static void defaults_without_a_file(void **state)
+{
+	struct bwm_config c;
+
+	assert_int_equal(config_load("/nonexistent/bwm.conf", true, &c), 0);
+	assert_null(c.uplinks[0]);
+	assert_string_equal(c.pods_dir, "/run/bwm/pods");
+	assert_string_equal(c.pin_dir, "/sys/fs/bpf/bwm");
+	assert_int_equal(c.qdisc, BWM_QDISC_FQ);
+	assert_true(c.queue_fix);
+	assert_int_equal(c.pod_horizon_ns, 100000000ULL);
+	config_free(&c);
+}
+
+static void missing_file_is_an_error_when_named(void **state)
+{
+	struct bwm_config c;
+
+	assert_int_equal(config_load("/nonexistent/bwm.conf", false, &c), -ENOENT);
+}
+
+static void keys_are_read(void **state)
+{
+	char *path = write_temp("[bwm]\n"
+				"uplinks = eth0, eth1\n"
+				"pods_dir = /tmp/pods\n"
+				"max_pods = 65535\n"
+				"[datapath]\n"
+				"qdisc = none\n"
+				"queue_fix = no\n"
+				"horizon = 2s\n"
+				"fq_buckets_log = 12\n");
+	struct bwm_config c;
+
+	assert_int_equal(config_load(path, false, &c), 0);
+	assert_string_equal(c.uplinks[0], "eth0");
+	assert_string_equal(c.uplinks[1], "eth1");
+	assert_null(c.uplinks[2]);
+	assert_string_equal(c.pods_dir, "/tmp/pods");
+	assert_string_equal(c.pin_dir, "/sys/fs/bpf/bwm");
+	assert_int_equal(c.max_pods, 65535);
+	assert_int_equal(c.qdisc, BWM_QDISC_NONE);
+	assert_false(c.queue_fix);
+	assert_int_equal(c.pod_horizon_ns, 2000000000ULL);
+	assert_int_equal(c.fq_buckets_log, 12);
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+
+static void unknown_keys_are_ignored(void **state)
+{
+	char *path = write_temp("[bwm]\nupllinks = eth0\n[nosuchsection]\nx = 1\n");
+	struct bwm_config c;
+
+	assert_int_equal(config_load(path, false, &c), 0);
+	assert_null(c.uplinks[0]);
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+
+static void bad_values_are_rejected(void **state)
+{
+	static const char *const bad[] = {
+		"[datapath]\nqdisc = htb\n",
+		"[datapath]\nqueue_fix = maybe\n",
+		"[datapath]\nhorizon = 10 parsecs\n",
+		"[datapath]\nhorizon = 1ns\n",          /* below the minimum */
+		"[datapath]\nfq_buckets_log = 40\n",
+		"[bwm]\nmax_pods = -1\n",
+		"[bwm]\nmax_pods = 12abc\n",
+		"[bwm]\nlog_level = loud\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *path = write_temp(bad[i]);
+		struct bwm_config c = { .max_pods = 7 };
+
+		assert_true(config_load(path, false, &c) < 0);
+		assert_int_equal(c.max_pods, 7); /* untouched on failure */
+		unlink(path);
+		free(path);
+	}
+}
+
+static void durations(void **state)
+{
+	uint64_t ns;
+
+	assert_int_equal(config_parse_duration_ns("10ms", &ns), 0);
+	assert_int_equal(ns, 10000000);
+	assert_int_equal(config_parse_duration_ns("1.5s", &ns), 0);
+	assert_int_equal(ns, 1500000000);
+	assert_int_equal(config_parse_duration_ns("250 us", &ns), 0);
+	assert_int_equal(ns, 250000);
+	assert_int_equal(config_parse_duration_ns("5", &ns), -EINVAL);
+	assert_int_equal(config_parse_duration_ns("-5ms", &ns), -EINVAL);
+	assert_int_equal(config_parse_duration_ns("ms", &ns), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_without_a_file),
+		cmocka_unit_test(missing_file_is_an_error_when_named),
+		cmocka_unit_test(keys_are_read),
+		cmocka_unit_test(unknown_keys_are_ignored),
+		cmocka_unit_test(bad_values_are_rejected),
+		cmocka_unit_test(durations),
+	};
+
+	log_set_max_level(LOG_EMERG);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
