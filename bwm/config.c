@@ -23,6 +23,7 @@ enum key_type {
 	KEY_DURATION,
 	KEY_LOG_LEVEL,
 	KEY_QDISC_MODE,
+	KEY_AUTO_BOOL,
 };
 
 struct key_spec {
@@ -49,6 +50,11 @@ static const struct key_spec keys[] = {
 	{ "datapath", "fq_buckets_log", KEY_U32,        FIELD(fq_buckets_log), 1, 18 },
 	{ "datapath", "fq_limit",       KEY_U32,        FIELD(fq_limit), 1, 1000000 },
 	{ "datapath", "fq_flow_limit",  KEY_U32,        FIELD(fq_flow_limit), 1, 1000000 },
+	{ "bigtcp", "enable",    KEY_AUTO_BOOL, FIELD(bigtcp_enable), 0, 0 },
+	{ "bigtcp", "size",      KEY_U32,       FIELD(bigtcp_size), 65536, 524280 },
+	{ "bigtcp", "uplinks",   KEY_BOOL,      FIELD(bigtcp_uplinks), 0, 0 },
+	{ "bigtcp", "pod_links", KEY_BOOL,      FIELD(bigtcp_pod_links), 0, 0 },
+	{ "bigtcp", "pod_peers", KEY_BOOL,      FIELD(bigtcp_pod_peers), 0, 0 },
 };
 
 void config_init_defaults(struct bwm_config *ret)
@@ -69,6 +75,12 @@ void config_init_defaults(struct bwm_config *ret)
 		.fq_buckets_log = 10,  /* 1024 buckets per TX queue, fq's default */
 		.fq_limit = 10000,
 		.fq_flow_limit = 1000,
+		.bigtcp_enable = -1,
+		/* 192 KiB, the size Cilium's BIG TCP support uses. */
+		.bigtcp_size = 196608,
+		.bigtcp_uplinks = true,
+		.bigtcp_pod_links = true,
+		.bigtcp_pod_peers = true,
 	};
 }
 
@@ -221,6 +233,18 @@ static int parse_value(const struct key_spec *k, const char *value, struct bwm_c
 		*ret_reason = "expected error, warning, notice, info or debug";
 		return -EINVAL;
 	}
+	case KEY_AUTO_BOOL:
+		if (strcasecmp(value, "auto") == 0) {
+			*(int *)field = -1;
+			return 0;
+		}
+		b = parse_boolean(value);
+		if (b < 0) {
+			*ret_reason = "expected auto, yes or no";
+			return -EINVAL;
+		}
+		*(int *)field = b;
+		return 0;
 	case KEY_QDISC_MODE:
 		if (strcasecmp(value, "fq") == 0)
 			*(enum bwm_qdisc_mode *)field = BWM_QDISC_FQ;

@@ -35,6 +35,13 @@ struct bwm_config {
 	uint32_t fq_buckets_log;   /* fq flow table: 2^n buckets per TX queue */
 	uint32_t fq_limit;         /* fq packet limit per TX queue */
 	uint32_t fq_flow_limit;    /* fq packet limit per flow */
+
+	/* [bigtcp] */
+	int bigtcp_enable;         /* 1 on, 0 off, -1 auto: on where the kernel supports it */
+	uint32_t bigtcp_size;      /* GSO/GRO max size in bytes, capped per device */
+	bool bigtcp_uplinks;       /* set on the uplinks */
+	bool bigtcp_pod_links;     /* set on pods' host-side interfaces */
+	bool bigtcp_pod_peers;     /* set on the pods' own ends, inside their namespaces */
 };
 
 /* Fills *ret with the defaults. */
