@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "datapath.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/pkt_cls.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "bwm.skel.h"
+#include "log.h"
+#include "util.h"
+
+/* Fixed so that a new bwmd replaces the old filter in place, atomically:
+ * enforcement never stops across a restart or upgrade. "bwm" in ASCII. */
+#define BWM_TC_HANDLE 0x62776d
+#define BWM_TC_PRIORITY 1
+
+struct datapath {
+	struct bwm_bpf *skel;
+	char *pin_dir;
+	uint32_t max_pods;
+};
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	char *p;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(copy, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int pin_program(struct bpf_program *prog, const char *pin_dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_program__name(prog));
+	/* The previous bwmd's program stays attached until replaced; only its
+	 * pin goes. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return bpf_program__pin(prog, path);
+}
+
+static int set_pod_capacity(struct bwm_bpf *skel, uint32_t max_pods)
+{
+	struct bpf_map *per_pod[] = {
+		skel->maps.bwm_pod_by_ifindex, skel->maps.bwm_pod_limits,
+		skel->maps.bwm_pod_state, skel->maps.bwm_pod_meta,
+	};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(per_pod); i++) {
+		r = bpf_map__set_max_entries(per_pod[i], max_pods);
+		if (r < 0)
+			return r;
+	}
+	/* Dual-stack pods have two addresses, some more. */
+	return bpf_map__set_max_entries(skel->maps.bwm_pod_by_addr, max_pods * 4);
+}
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+
+/* systemd mounts bpffs at boot; 'ip netns exec' and minimal containers do
+ * not, so mount it where the pin directory expects it. */
+static int ensure_bpffs(const char *pin_dir)
+{
+	struct statfs st;
+
+	if (strncmp(pin_dir, BPFFS_ROOT "/", strlen(BPFFS_ROOT "/")) != 0)
+		return 0;
+	if (statfs(BPFFS_ROOT, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_ROOT, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+		return log_error_errno(errno, "Failed to mount bpffs on %s: %m", BPFFS_ROOT);
+	log_info("Mounted bpffs on %s", BPFFS_ROOT);
+	return 0;
+}
+
+int datapath_open(const struct datapath_options *options, struct datapath **ret)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = options->pin_dir);
+	_cleanup_free_ struct datapath *dp = calloc(1, sizeof(*dp));
+	struct bpf_program *prog;
+	int r;
+
+	if (!dp)
+		return -ENOMEM;
+	dp->max_pods = options->max_pods;
+	dp->pin_dir = strdup(options->pin_dir);
+	if (!dp->pin_dir)
+		return -ENOMEM;
+
+	r = ensure_bpffs(options->pin_dir);
+	if (r < 0) {
+		free(dp->pin_dir);
+		return r;
+	}
+	r = mkdir_p(options->pin_dir, 0700);
+	if (r < 0) {
+		free(dp->pin_dir);
+		return log_error_errno(r, "Failed to create pin directory '%s': %m (is bpffs mounted?)",
+				       options->pin_dir);
+	}
+
+	dp->skel = bwm_bpf__open_opts(&open_opts);
+	if (!dp->skel) {
+		r = -errno;
+		free(dp->pin_dir);
+		return log_error_errno(r, "Failed to open the BPF object: %m");
+	}
+	r = set_pod_capacity(dp->skel, options->max_pods);
+	if (r >= 0)
+		r = bwm_bpf__load(dp->skel);
+	if (r < 0) {
+		bwm_bpf__destroy(dp->skel);
+		free(dp->pin_dir);
+		if (r == -EPERM)
+			return log_error_errno(r, "Failed to load the BPF programs: %m "
+					       "(needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, or root)");
+		if (r == -EINVAL)
+			return log_error_errno(r, "Failed to load the BPF programs: %m (maps pinned under '%s' "
+					       "by another bwm version or max_pods? 'bwmd --cleanup' removes them)",
+					       options->pin_dir);
+		return log_error_errno(r, "Failed to load the BPF programs: %m");
+	}
+
+	bpf_object__for_each_program(prog, dp->skel->obj) {
+		r = pin_program(prog, options->pin_dir);
+		if (r < 0) {
+			log_error_errno(r, "Failed to pin program '%s' under '%s': %m",
+					bpf_program__name(prog), options->pin_dir);
+			dp = datapath_close(TAKE_PTR(dp));
+			return r;
+		}
+	}
+
+	r = datapath_set_queue_fix(dp, options->queue_fix);
+	if (r < 0) {
+		dp = datapath_close(TAKE_PTR(dp));
+		return log_error_errno(r, "Failed to write datapath settings: %m");
+	}
+	*ret = TAKE_PTR(dp);
+	return 0;
+}
+
+struct datapath *datapath_close(struct datapath *dp)
+{
+	if (!dp)
+		return NULL;
+	bwm_bpf__destroy(dp->skel);
+	free(dp->pin_dir);
+	free(dp);
+	return NULL;
+}
+
+int datapath_prog_fd(struct datapath *dp, bool l3)
+{
+	return bpf_program__fd(l3 ? dp->skel->progs.bwm_egress_l3 : dp->skel->progs.bwm_egress_eth);
+}
+
+int datapath_set_queue_fix(struct datapath *dp, bool on)
+{
+	struct bwm_settings settings = { .flags = on ? BWM_SETTING_QUEUE_FIX : 0 };
+	uint32_t key = 0;
+
+	return bpf_map__update_elem(dp->skel->maps.bwm_settings, &key, sizeof(key),
+				    &settings, sizeof(settings), BPF_ANY);
+}
+
+static void egress_hook(struct bpf_tc_hook *hook, int ifindex)
+{
+	memset(hook, 0, sizeof(*hook));
+	hook->sz = sizeof(*hook);
+	hook->ifindex = ifindex;
+	hook->attach_point = BPF_TC_EGRESS;
+}
+
+int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l3)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY,
+		    .flags = BPF_TC_F_REPLACE, .prog_fd = datapath_prog_fd(dp, l3));
+	struct bpf_tc_hook hook;
+	int r;
+
+	egress_hook(&hook, ifindex);
+	/* Another tool's clsact is fine to share. */
+	r = bpf_tc_hook_create(&hook);
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
+	r = bpf_tc_attach(&hook, &opts);
+	if (r < 0)
+		return log_error_errno(r, "Failed to attach the egress program to '%s': %m", ifname);
+	return 0;
+}
+
+bool datapath_is_attached(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY);
+	struct bpf_tc_hook hook;
+
+	egress_hook(&hook, ifindex);
+	return bpf_tc_query(&hook, &opts) == 0;
+}
+
+int datapath_detach(int ifindex, const char *ifname, bool remove_clsact)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY);
+	struct bpf_tc_hook hook;
+	int r;
+
+	egress_hook(&hook, ifindex);
+	r = bpf_tc_detach(&hook, &opts);
+	if (r < 0 && r != -ENOENT && r != -EINVAL)
+		return log_error_errno(r, "Failed to detach the egress program from '%s': %m", ifname);
+	if (remove_clsact) {
+		/* Only a clsact bwm created and nobody else uses: another
+		 * filter on either hook keeps it. */
+		LIBBPF_OPTS(bpf_tc_opts, any);
+		struct bpf_tc_hook ingress = hook;
+
+		ingress.attach_point = BPF_TC_INGRESS;
+		if (bpf_tc_query(&hook, &any) == -ENOENT && bpf_tc_query(&ingress, &any) == -ENOENT) {
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			r = bpf_tc_hook_destroy(&hook);
+			if (r < 0 && r != -ENOENT)
+				log_warning_errno(r, "Failed to remove clsact from '%s': %m", ifname);
+		}
+	}
+	return 0;
+}
+
+static void pod_keys_remove(struct datapath *dp, const struct bwm_pod_meta *old,
+			    const struct bwm_pod_meta *keep)
+{
+	uint32_t n = MIN(old->naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD);
+
+	if (old->ifindex && (!keep || keep->ifindex != old->ifindex))
+		bpf_map__delete_elem(dp->skel->maps.bwm_pod_by_ifindex, &old->ifindex,
+				     sizeof(old->ifindex), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		bool kept = false;
+
+		for (uint32_t j = 0; keep && j < MIN(keep->naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD); j++)
+			if (memcmp(&old->addrs[i], &keep->addrs[j], sizeof(old->addrs[i])) == 0)
+				kept = true;
+		if (!kept)
+			bpf_map__delete_elem(dp->skel->maps.bwm_pod_by_addr, &old->addrs[i],
+					     sizeof(old->addrs[i]), 0);
+	}
+}
+
+int datapath_pod_update(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta,
+			const struct bwm_pod_limit *limit)
+{
+	struct bwm_pod_meta old;
+	bool existed;
+	int r;
+
+	if (id == 0 || id >= dp->max_pods)
+		return -ERANGE;
+	if (meta->naddrs > BWM_MAX_ADDRS_PER_POD)
+		return -E2BIG;
+
+	existed = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id),
+				       &old, sizeof(old), 0) == 0;
+	if (!existed) {
+		struct bwm_pod_state zero = {};
+
+		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_state, &id, sizeof(id),
+					 &zero, sizeof(zero), BPF_ANY);
+		if (r < 0)
+			return r;
+	}
+
+	/* Limit and metadata first, classifier keys last: a packet that
+	 * finds the pod also finds its limit. */
+	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_limits, &id, sizeof(id),
+				 limit, sizeof(*limit), BPF_ANY);
+	if (r < 0)
+		return r;
+	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id),
+				 meta, sizeof(*meta), BPF_ANY);
+	if (r < 0)
+		return r;
+	if (existed)
+		pod_keys_remove(dp, &old, meta);
+
+	if (meta->ifindex) {
+		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_by_ifindex, &meta->ifindex,
+					 sizeof(meta->ifindex), &id, sizeof(id), BPF_ANY);
+		if (r < 0)
+			return r;
+	}
+	for (uint32_t i = 0; i < meta->naddrs; i++) {
+		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_by_addr, &meta->addrs[i],
+					 sizeof(meta->addrs[i]), &id, sizeof(id), BPF_ANY);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int datapath_pod_remove(struct datapath *dp, uint32_t id)
+{
+	struct bwm_pod_limit no_limit = {};
+	struct bwm_pod_meta old;
+	int r;
+
+	if (id == 0 || id >= dp->max_pods)
+		return -ERANGE;
+	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), &old, sizeof(old), 0);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	/* Keys first, so no packet finds a pod whose entry is going. */
+	pod_keys_remove(dp, &old, NULL);
+	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_limits, &id, sizeof(id),
+				 &no_limit, sizeof(no_limit), BPF_ANY);
+	if (r < 0)
+		return r;
+	return bpf_map__delete_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), 0);
+}
+
+int datapath_pod_foreach(struct datapath *dp, datapath_pod_fn fn, void *userdata)
+{
+	struct bpf_map *map = dp->skel->maps.bwm_pod_meta;
+	uint32_t key, next;
+	void *prev = NULL;
+	int r;
+
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		struct bwm_pod_meta meta;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &meta, sizeof(meta), 0) < 0)
+			continue;
+		meta.name[sizeof(meta.name) - 1] = '\0';
+		meta.ifname[sizeof(meta.ifname) - 1] = '\0';
+		r = fn(key, &meta, userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int datapath_pod_read(struct datapath *dp, uint32_t id, struct bwm_pod_limit *ret_limit,
+		      struct bwm_pod_state *ret_state)
+{
+	struct bwm_pod_limit limit;
+	struct bwm_pod_state state;
+	int r;
+
+	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_limits, &id, sizeof(id),
+				 &limit, sizeof(limit), 0);
+	if (r < 0)
+		return r;
+	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_state, &id, sizeof(id),
+				 &state, sizeof(state), 0);
+	if (r < 0)
+		return r;
+	*ret_limit = limit;
+	*ret_state = state;
+	return 0;
+}
+
+int datapath_unpin(const char *pin_dir)
+{
+	DIR *d = opendir(pin_dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "bwm_", 4) != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+			r = -errno;
+	}
+	closedir(d);
+	if (rmdir(pin_dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
+		r = -errno;
+	return r;
+}
