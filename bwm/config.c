@@ -43,6 +43,7 @@ static const struct key_spec keys[] = {
 	{ "bwm", "state_dir", KEY_STRING,      FIELD(state_dir), 0, 0 },
 	{ "bwm", "max_pods",  KEY_U32,         FIELD(max_pods), 16, 65535 },
 	{ "bwm", "log_level", KEY_LOG_LEVEL,   FIELD(log_level), 0, 0 },
+	{ "bwm", "cleanup_on_exit", KEY_BOOL,  FIELD(cleanup_on_exit), 0, 0 },
 	{ "datapath", "qdisc",          KEY_QDISC_MODE, FIELD(qdisc), 0, 0 },
 	{ "datapath", "queue_fix",      KEY_BOOL,       FIELD(queue_fix), 0, 0 },
 	{ "datapath", "horizon",        KEY_DURATION,   FIELD(pod_horizon_ns), 100000ULL, 60000000000ULL },

@@ -26,6 +26,7 @@ struct bwm_config {
 	char *state_dir;
 	uint32_t max_pods;
 	int log_level;             /* syslog priority */
+	bool cleanup_on_exit;      /* on stop, detach and restore qdiscs (default: keep enforcing) */
 
 	/* [datapath] */
 	enum bwm_qdisc_mode qdisc;

@@ -197,7 +197,8 @@ static void egress_hook(struct bpf_tc_hook *hook, int ifindex)
 	hook->attach_point = BPF_TC_EGRESS;
 }
 
-int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l3)
+int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l3,
+		    bool *ret_created_clsact)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY,
 		    .flags = BPF_TC_F_REPLACE, .prog_fd = datapath_prog_fd(dp, l3));
@@ -209,6 +210,7 @@ int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l
 	r = bpf_tc_hook_create(&hook);
 	if (r < 0 && r != -EEXIST)
 		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
+	*ret_created_clsact = r == 0;
 	r = bpf_tc_attach(&hook, &opts);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the egress program to '%s': %m", ifname);
@@ -224,7 +226,7 @@ bool datapath_is_attached(int ifindex)
 	return bpf_tc_query(&hook, &opts) == 0;
 }
 
-int datapath_detach(int ifindex, const char *ifname, bool remove_clsact)
+int datapath_detach(int ifindex, const char *ifname)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY);
 	struct bpf_tc_hook hook;
@@ -234,20 +236,19 @@ int datapath_detach(int ifindex, const char *ifname, bool remove_clsact)
 	r = bpf_tc_detach(&hook, &opts);
 	if (r < 0 && r != -ENOENT && r != -EINVAL)
 		return log_error_errno(r, "Failed to detach the egress program from '%s': %m", ifname);
-	if (remove_clsact) {
-		/* Only a clsact bwm created and nobody else uses: another
-		 * filter on either hook keeps it. */
-		LIBBPF_OPTS(bpf_tc_opts, any);
-		struct bpf_tc_hook ingress = hook;
+	return 0;
+}
 
-		ingress.attach_point = BPF_TC_INGRESS;
-		if (bpf_tc_query(&hook, &any) == -ENOENT && bpf_tc_query(&ingress, &any) == -ENOENT) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			r = bpf_tc_hook_destroy(&hook);
-			if (r < 0 && r != -ENOENT)
-				log_warning_errno(r, "Failed to remove clsact from '%s': %m", ifname);
-		}
-	}
+int datapath_remove_clsact(int ifindex, const char *ifname)
+{
+	struct bpf_tc_hook hook;
+	int r;
+
+	egress_hook(&hook, ifindex);
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	r = bpf_tc_hook_destroy(&hook);
+	if (r < 0 && r != -ENOENT)
+		return log_warning_errno(r, "Failed to remove clsact from '%s': %m", ifname);
 	return 0;
 }
 

@@ -33,11 +33,14 @@ int datapath_open(const struct datapath_options *options, struct datapath **ret)
 struct datapath *datapath_close(struct datapath *dp);
 
 /* Attaches (or atomically replaces an older bwm program) at clsact egress.
- * l3: the device has no link-layer header. */
-int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l3);
-/* Removes bwm's filter; removes clsact too when bwm created it and it is empty.
- * Works without an open datapath (for --cleanup). */
-int datapath_detach(int ifindex, const char *ifname, bool remove_clsact);
+ * l3: the device has no link-layer header. *ret_created_clsact tells whether
+ * bwm created the clsact qdisc (so that clean-up removes only its own). */
+int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l3,
+		    bool *ret_created_clsact);
+/* Removes bwm's filter. Works without an open datapath (for --cleanup). */
+int datapath_detach(int ifindex, const char *ifname);
+/* Removes the clsact qdisc of ifindex (the caller checked it is bwm's and empty). */
+int datapath_remove_clsact(int ifindex, const char *ifname);
 /* Whether bwm's filter is attached at egress of ifindex. */
 bool datapath_is_attached(int ifindex);
 

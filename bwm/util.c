@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 char **strv_split(const char *s, const char *separators)
 {
@@ -67,4 +68,12 @@ int parse_boolean(const char *v)
 			return 0;
 	}
 	return -EINVAL;
+}
+
+unsigned long long now_usec_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
 }

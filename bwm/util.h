@@ -46,6 +46,9 @@ static inline void strv_freep(char ***l)
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
+/* CLOCK_MONOTONIC in microseconds (sd_notify's MONOTONIC_USEC=). */
+unsigned long long now_usec_monotonic(void);
+
 /* yes/no, true/false, on/off, 1/0 -> 1/0; anything else -> -EINVAL. */
 int parse_boolean(const char *v);
 

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "daemon.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "datapath.h"
+#include "log.h"
+#include "netlink.h"
+#include "pods.h"
+#include "uplinks.h"
+#include "util.h"
+
+struct daemon {
+	char *config_path;
+	struct bwm_config config;
+	sd_event *event;
+	struct nl_sock *sk;
+	struct link_monitor *links;
+	struct datapath *dp;
+	struct pods *pods;
+	struct uplink *uplinks;
+	size_t n_uplinks;
+	sd_event_source *pods_watch;
+	sd_event_source *reconcile_pending;   /* a deferred reconcile, coalescing bursts */
+};
+
+static struct uplink_env uplink_env(struct daemon *d)
+{
+	return (struct uplink_env) { .sk = d->sk, .dp = d->dp, .config = &d->config };
+}
+
+static void free_uplinks(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_uplinks; i++)
+		free(d->uplinks[i].name);
+	free(d->uplinks);
+	d->uplinks = NULL;
+	d->n_uplinks = 0;
+}
+
+/* The configured uplinks, else the devices of the default routes. */
+static int resolve_uplink_names(struct daemon *d, char ***ret_names)
+{
+	char **names;
+	int r;
+
+	if (d->config.uplinks && d->config.uplinks[0]) {
+		size_t n = strv_length(d->config.uplinks);
+
+		names = calloc(n + 1, sizeof(char *));
+		if (!names)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			if (!(names[i] = strdup(d->config.uplinks[i]))) {
+				strv_free(names);
+				return -ENOMEM;
+			}
+		*ret_names = names;
+		return 0;
+	}
+	r = netlink_default_route_devices(d->sk, &names);
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the default routes: %m");
+	if (!names[0]) {
+		strv_free(names);
+		return log_error_errno(ENODEV, "No default route to find the uplinks by: "
+				       "set 'uplinks =' in [bwm] of '%s'", d->config_path);
+	}
+	*ret_names = names;
+	return 0;
+}
+
+static size_t count_active_uplinks(const struct daemon *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_uplinks; i++)
+		n += d->uplinks[i].active;
+	return n;
+}
+
+static void setup_uplink(struct daemon *d, struct uplink *u)
+{
+	struct uplink_env env = uplink_env(d);
+
+	u->ifindex = (int)if_nametoindex(u->name);
+	if (u->ifindex == 0) {
+		log_warning("Uplink '%s' does not exist; it is set up when it appears", u->name);
+		return;
+	}
+	uplink_setup(&env, u);
+}
+
+/* Brings the uplink set in line with the configuration: new names are set
+ * up, names no longer wanted are torn down, the rest stay as they are. */
+static int apply_uplinks(struct daemon *d)
+{
+	struct uplink_env env = uplink_env(d);
+	_cleanup_strv_free_ char **names = NULL;
+	struct uplink *next;
+	size_t n;
+	int r;
+
+	r = resolve_uplink_names(d, &names);
+	if (r < 0)
+		return r;
+	n = strv_length(names);
+	next = calloc(n, sizeof(*next));
+	if (!next)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < d->n_uplinks; i++) {
+		bool wanted = false;
+
+		for (size_t j = 0; j < n; j++)
+			wanted |= strcmp(d->uplinks[i].name, names[j]) == 0;
+		if (!wanted)
+			uplink_teardown(&env, &d->uplinks[i]);
+	}
+	for (size_t j = 0; j < n; j++) {
+		struct uplink *old = NULL;
+
+		for (size_t i = 0; i < d->n_uplinks; i++)
+			if (strcmp(d->uplinks[i].name, names[j]) == 0)
+				old = &d->uplinks[i];
+		if (old) {
+			next[j] = *old;
+			old->name = NULL;
+		} else {
+			next[j].name = TAKE_PTR(names[j]);
+			setup_uplink(d, &next[j]);
+		}
+		if (!next[j].name)
+			next[j].name = TAKE_PTR(names[j]);
+	}
+	free_uplinks(d);
+	d->uplinks = next;
+	d->n_uplinks = n;
+	return 0;
+}
+
+static void notify_status(struct daemon *d, const struct pods_summary *s)
+{
+	sd_notifyf(false, "STATUS=%u pods enforced, %u pending, %u with errors; %zu/%zu uplinks active",
+		   s->enforced, s->pending, s->errors, count_active_uplinks(d), d->n_uplinks);
+}
+
+static void reconcile_now(struct daemon *d)
+{
+	struct pods_summary summary = {};
+
+	pods_reconcile(d->pods, d->dp, &d->config, &summary);
+	notify_status(d, &summary);
+}
+
+static int on_reconcile(sd_event_source *s, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	reconcile_now(d);
+	return 0;
+}
+
+/* Every trigger (file, link, reload) funnels into one reconcile, run once
+ * the loop has drained the events queued now: a burst of hundreds of pod
+ * files costs one directory scan, not hundreds. */
+static void schedule_reconcile(struct daemon *d)
+{
+	sd_event_source_set_enabled(d->reconcile_pending, SD_EVENT_ONESHOT);
+}
+
+static int on_pods_dir_event(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+	schedule_reconcile(userdata);
+	return 0;
+}
+
+static int watch_pods_dir(struct daemon *d)
+{
+	const uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
+			      IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+	int r;
+
+	d->pods_watch = sd_event_source_disable_unref(d->pods_watch);
+	if (mkdir(d->config.pods_dir, 0755) < 0 && errno != EEXIST)
+		log_warning_errno(errno, "Failed to create pods directory '%s': %m", d->config.pods_dir);
+	r = sd_event_add_inotify(d->event, &d->pods_watch, d->config.pods_dir, mask,
+				 on_pods_dir_event, d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch pods directory '%s': %m", d->config.pods_dir);
+	return 0;
+}
+
+static void on_link_event(enum link_event event, int ifindex, const char *ifname, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct uplink_env env = uplink_env(d);
+
+	for (size_t i = 0; i < d->n_uplinks; i++) {
+		struct uplink *u = &d->uplinks[i];
+
+		if (event == LINK_EVENT_DEL && u->ifindex == ifindex) {
+			log_warning("Uplink '%s' disappeared", u->name);
+			uplink_gone(&env, u);
+		} else if ((event == LINK_EVENT_NEW && strcmp(u->name, ifname) == 0 && u->ifindex == 0) ||
+			   (event == LINK_EVENT_RESYNC && u->ifindex == 0)) {
+			log_info("Uplink '%s' appeared", u->name);
+			setup_uplink(d, u);
+		}
+	}
+	/* Pods wait for, or lose, their interfaces. */
+	schedule_reconcile(d);
+}
+
+static int on_links_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = link_monitor_dispatch(d->links);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to read link events: %m");
+	return 0;
+}
+
+static int reload(struct daemon *d)
+{
+	struct bwm_config next;
+	bool restart_needed;
+	int r;
+
+	sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)(now_usec_monotonic()));
+	log_info("Reloading configuration '%s'", d->config_path);
+	r = config_load(d->config_path, true, &next);
+	if (r < 0) {
+		log_error("Configuration '%s' not applied; the previous one stays in force",
+			  d->config_path);
+		sd_notify(false, "READY=1");
+		return 0;
+	}
+	restart_needed = strcmp(next.pin_dir, d->config.pin_dir) != 0 ||
+			 strcmp(next.state_dir, d->config.state_dir) != 0 ||
+			 next.max_pods != d->config.max_pods;
+	if (restart_needed)
+		log_warning("pin_dir, state_dir and max_pods change only when bwmd restarts");
+	else {
+		bool pods_dir_changed = strcmp(next.pods_dir, d->config.pods_dir) != 0;
+
+		config_free(&d->config);
+		d->config = next;
+		log_set_max_level(d->config.log_level);
+		datapath_set_queue_fix(d->dp, d->config.queue_fix);
+		apply_uplinks(d);
+		if (pods_dir_changed)
+			watch_pods_dir(d);
+		schedule_reconcile(d);
+	}
+	if (restart_needed)
+		config_free(&next);
+	sd_notify(false, "READY=1");
+	return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (si->ssi_signo == SIGHUP)
+		return reload(d);
+	log_info("Received %s, stopping", strsignal((int)si->ssi_signo));
+	sd_notify(false, "STOPPING=1");
+	return sd_event_exit(d->event, 0);
+}
+
+int daemon_new(const char *config_path, struct daemon **ret)
+{
+	_cleanup_free_ struct daemon *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->config_path = strdup(config_path);
+	if (!d->config_path)
+		return -ENOMEM;
+	r = config_load(config_path, true, &d->config);
+	if (r < 0) {
+		free(d->config_path);
+		return r;
+	}
+	log_set_max_level(d->config.log_level);
+	*ret = TAKE_PTR(d);
+	return 0;
+}
+
+static int open_everything(struct daemon *d)
+{
+	struct datapath_options dp_options = {
+		.pin_dir = d->config.pin_dir,
+		.max_pods = d->config.max_pods,
+		.queue_fix = d->config.queue_fix,
+	};
+	sigset_t mask;
+	int r;
+
+	r = sd_event_default(&d->event);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create the event loop: %m");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->event, NULL, SIGHUP, on_signal, d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up signal handling: %m");
+	/* WATCHDOG=1 from the loop itself, so a stuck loop is caught. */
+	r = sd_event_set_watchdog(d->event, true);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the systemd watchdog: %m");
+
+	r = netlink_open(&d->sk);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open a netlink socket: %m");
+	r = link_monitor_open(on_link_event, d, &d->links);
+	if (r < 0)
+		return log_error_errno(r, "Failed to subscribe to link events: %m");
+	r = sd_event_add_io(d->event, NULL, link_monitor_fd(d->links), EPOLLIN, on_links_readable, d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch link events: %m");
+
+	r = datapath_open(&dp_options, &d->dp);
+	if (r < 0)
+		return r;
+	r = pods_new(d->config.max_pods, &d->pods);
+	if (r < 0)
+		return log_error_errno(r, "Failed to allocate the pod table: %m");
+	r = pods_adopt(d->pods, d->dp);
+	if (r < 0)
+		return log_error_errno(r, "Failed to adopt the pinned pods: %m");
+
+	r = sd_event_add_defer(d->event, &d->reconcile_pending, on_reconcile, d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up reconciling: %m");
+	sd_event_source_set_enabled(d->reconcile_pending, SD_EVENT_OFF);
+	/* After every other event source: see schedule_reconcile(). */
+	sd_event_source_set_priority(d->reconcile_pending, SD_EVENT_PRIORITY_IDLE);
+	return 0;
+}
+
+int daemon_run(struct daemon *d)
+{
+	int r;
+
+	r = open_everything(d);
+	if (r < 0)
+		return r;
+	r = apply_uplinks(d);
+	if (r < 0)
+		return r;
+	if (count_active_uplinks(d) == 0 && d->n_uplinks > 0 && !d->config.uplinks[0])
+		return log_error_errno(ENODEV, "No uplink could be set up");
+	for (size_t i = 0; i < d->n_uplinks; i++)
+		if (d->uplinks[i].ifindex > 0 && !d->uplinks[i].active)
+			return log_error_errno(EIO, "Uplink '%s' could not be set up; stopping",
+					       d->uplinks[i].name);
+
+	r = watch_pods_dir(d);
+	if (r < 0)
+		return r;
+	reconcile_now(d);
+
+	/* Programs attached, maps filled: now systemd may order others after us. */
+	sd_notify(false, "READY=1");
+	log_info("bwmd ready: %zu uplink(s), pods from '%s'", d->n_uplinks, d->config.pods_dir);
+
+	r = sd_event_loop(d->event);
+	if (r < 0)
+		return log_error_errno(r, "Event loop failed: %m");
+
+	if (d->config.cleanup_on_exit) {
+		struct uplink_env env = uplink_env(d);
+
+		for (size_t i = 0; i < d->n_uplinks; i++)
+			uplink_teardown(&env, &d->uplinks[i]);
+		d->dp = datapath_close(d->dp);
+		datapath_unpin(d->config.pin_dir);
+		log_info("Cleaned up: programs detached, qdiscs restored, pins removed");
+	} else {
+		log_info("Stopped; pinned programs keep enforcing until bwmd returns or 'bwmd --cleanup'");
+	}
+	return 0;
+}
+
+struct daemon *daemon_free(struct daemon *d)
+{
+	if (!d)
+		return NULL;
+	sd_event_source_disable_unref(d->pods_watch);
+	sd_event_source_disable_unref(d->reconcile_pending);
+	sd_event_unref(d->event);
+	pods_free(d->pods);
+	datapath_close(d->dp);
+	link_monitor_close(d->links);
+	netlink_close(d->sk);
+	free_uplinks(d);
+	config_free(&d->config);
+	free(d->config_path);
+	free(d);
+	return NULL;
+}
+
+int daemon_cleanup(const char *config_path)
+{
+	struct bwm_config config;
+	struct nl_sock *sk = NULL;
+	int r, r2;
+
+	r = config_load(config_path, true, &config);
+	if (r < 0)
+		return r;
+	r = netlink_open(&sk);
+	if (r < 0) {
+		config_free(&config);
+		return log_error_errno(r, "Failed to open a netlink socket: %m");
+	}
+	r = uplinks_cleanup_all(sk, &config);
+	r2 = datapath_unpin(config.pin_dir);
+	if (r2 < 0)
+		log_error_errno(r2, "Failed to remove pins under '%s': %m", config.pin_dir);
+	netlink_close(sk);
+	config_free(&config);
+	return r < 0 ? r : r2;
+}
