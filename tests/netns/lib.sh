@@ -1,7 +1,13 @@
 #!/bin/bash
-# Shared by the netns tests: each test makes its own network namespaces,
-# named after the test and its pid, and deletes them on any exit.
+# Shared by the netns tests, the demo and the benchmark: each run makes its
+# own network namespaces, named after its pid, and deletes them on any exit.
 # Addresses come from 198.18.0.0/15 and fd00::/8, inside these namespaces only.
+#
+# Topology (topo_* functions):
+#
+#   pod ns (198.18.<k>.2)            node ns                      peer ns
+#   eth0 ==veth== <pod iface>  [routed, or on bridge br0]  up0 ==veth== up0p (198.19.0.2)
+#                                    198.19.0.1
 set -euo pipefail
 
 SKIP=77   # meson's exit code for a skipped test
@@ -11,31 +17,47 @@ if [ "$(id -u)" != 0 ]; then
 	exit $SKIP
 fi
 
+# A private mount namespace: the bpffs this run pins to is its own, and
+# survives 'ip netns exec' (which remounts /sys, hiding /sys/fs/bpf).
+if [ -z "${BWM_TEST_UNSHARED:-}" ]; then
+	export BWM_TEST_UNSHARED=1
+	exec unshare --mount --propagation private bash "$0" "$@"
+fi
+
 BUILD_DIR=${BUILD_DIR:?BUILD_DIR must name the meson build directory}
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BWMD="$BUILD_DIR/bwm/bwmd"
+BWMCTL="$BUILD_DIR/bwm/bwmctl"
 NS_PREFIX="bwmt$$"
-NETNS_LIST=()
 PIDS=()
 TMP=$(mktemp -d /tmp/bwm-test.XXXXXX)
+mkdir -p "$TMP/bpffs"
+mount -t bpf bpf "$TMP/bpffs"
+PIN_DIR="$TMP/bpffs/bwm"
+PODS_DIR="$TMP/pods"
+STATE_DIR="$TMP/state"
+mkdir -p "$PODS_DIR"
 
-# netns_add NAME: creates namespace $NS_PREFIX-NAME with lo up, prints its name.
+# netns_add NAME: creates namespace $NS_PREFIX-NAME with lo up, sets NS_<NAME>
+# and prints the name. Cleanup finds it by prefix, so NS=$(netns_add x) works too.
 netns_add() {
 	local ns="$NS_PREFIX-$1"
 	ip netns add "$ns"
-	NETNS_LIST+=("$ns")
 	ip -n "$ns" link set lo up
-	# bpffs: 'ip netns exec' remounts /sys, hiding /sys/fs/bpf.
+	printf -v "NS_$1" '%s' "$ns"
 	echo "$ns"
 }
 
-# in_ns NS CMD...: runs CMD inside NS with bpffs mounted.
+# in_ns NS CMD...: runs CMD inside NS with a bpffs on /sys/fs/bpf (tools such
+# as tc pin there).
 in_ns() {
 	local ns=$1
 	shift
 	ip netns exec "$ns" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh "$@"
 }
 
-# bg PIDVAR CMD...: starts CMD in the background, remembers its pid for cleanup.
+# bg_start CMD...: starts CMD in the background; its pid is in $! and is
+# ended on exit.
 bg_start() {
 	"$@" &
 	PIDS+=("$!")
@@ -50,9 +72,10 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
-	for ns in "${NETNS_LIST[@]}"; do
+	for ns in $(ip netns list | awk -v p="$NS_PREFIX-" 'index($1, p) == 1 {print $1}'); do
 		ip netns del "$ns" 2>/dev/null || true
 	done
+	umount "$TMP/bpffs" 2>/dev/null || true
 	rm -rf "$TMP"
 	exit $rc
 }
@@ -63,12 +86,119 @@ fail() {
 	exit 1
 }
 
-# wait_for TIMEOUT_S CMD...: polls CMD every 50 ms until it succeeds.
+# wait_for TIMEOUT_S CMD...: polls CMD every 20 ms until it succeeds.
 wait_for() {
 	local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
 	shift
 	until "$@" >/dev/null 2>&1; do
 		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.05
+		sleep 0.02
 	done
+}
+
+# topo_node [TXQ]: node and peer namespaces, uplink up0 (TXQ TX queues) in
+# the node namespace, forwarding on (the node namespace's own sysctl).
+topo_node() {
+	local txq=${1:-1}
+	netns_add node >/dev/null
+	netns_add peer >/dev/null
+	ip -n "$NS_node" link add up0 numtxqueues "$txq" numrxqueues "$txq" type veth \
+		peer name up0p numtxqueues "$txq" numrxqueues "$txq" netns "$NS_peer"
+	ip -n "$NS_node" addr add 198.19.0.1/24 dev up0
+	ip -n "$NS_node" addr add fd00:19::1/64 dev up0 nodad
+	ip -n "$NS_peer" addr add 198.19.0.2/24 dev up0p
+	ip -n "$NS_peer" addr add fd00:19::2/64 dev up0p nodad
+	ip -n "$NS_node" link set up0 up
+	ip -n "$NS_peer" link set up0p up
+	ip -n "$NS_peer" route add 198.18.0.0/15 via 198.19.0.1
+	ip -n "$NS_peer" route add fd00:18::/32 via fd00:19::1
+	ip netns exec "$NS_node" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+# topo_pod_routed K: pod namespace pod<K> behind host interface pod<K>h,
+# addresses 198.18.K.2 and fd00:18:K::2, routed (as Calico does).
+topo_pod_routed() {
+	local k=$1
+	netns_add "pod$k" >/dev/null
+	local ns_var="NS_pod$k"
+	local ns=${!ns_var}
+	ip -n "$NS_node" link add "pod${k}h" type veth peer name eth0 netns "$ns"
+	ip -n "$ns" addr add "198.18.$k.2/24" dev eth0
+	ip -n "$ns" addr add "fd00:18:$k::2/64" dev eth0 nodad
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via "198.18.$k.1"
+	ip -n "$ns" -6 route add default via "fd00:18:$k::1"
+	ip -n "$NS_node" addr add "198.18.$k.1/24" dev "pod${k}h"
+	ip -n "$NS_node" addr add "fd00:18:$k::1/64" dev "pod${k}h" nodad
+	ip -n "$NS_node" link set "pod${k}h" up
+}
+
+# topo_bridge: bridge br0 in the node namespace, 198.18.100.1/24, fd00:18:100::1/64.
+topo_bridge() {
+	ip -n "$NS_node" link add br0 type bridge
+	ip -n "$NS_node" addr add 198.18.100.1/24 dev br0
+	ip -n "$NS_node" addr add fd00:18:100::1/64 dev br0 nodad
+	ip -n "$NS_node" link set br0 up
+}
+
+# topo_pod_bridged K: pod<K> on br0 (as the bridge CNI does), addresses
+# 198.18.100.K and fd00:18:100::K.
+topo_pod_bridged() {
+	local k=$1
+	netns_add "pod$k" >/dev/null
+	local ns_var="NS_pod$k"
+	local ns=${!ns_var}
+	ip -n "$NS_node" link add "pod${k}h" type veth peer name eth0 netns "$ns"
+	ip -n "$ns" addr add "198.18.100.$k/24" dev eth0
+	ip -n "$ns" addr add "fd00:18:100::$k/64" dev eth0 nodad
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via 198.18.100.1
+	ip -n "$ns" -6 route add default via fd00:18:100::1
+	ip -n "$NS_node" link set "pod${k}h" master br0 up
+}
+
+# write_config [EXTRA_LINES]: bwm.conf for this run at $TMP/bwm.conf.
+write_config() {
+	cat > "$TMP/bwm.conf" <<EOC
+[bwm]
+uplinks = up0
+pods_dir = $PODS_DIR
+pin_dir = $PIN_DIR
+state_dir = $STATE_DIR
+${1:-}
+EOC
+}
+
+# pod_file NAME KEY=VALUE...: writes a pod annotation file atomically.
+pod_file() {
+	local name=$1
+	shift
+	local kv
+	: > "$TMP/.pod.tmp"
+	for kv in "$@"; do
+		printf '%s="%s"\n' "${kv%%=*}" "${kv#*=}" >> "$TMP/.pod.tmp"
+	done
+	mv "$TMP/.pod.tmp" "$PODS_DIR/$name"
+}
+
+# bwmd_start: bwmd in the node namespace, in the background; waits until
+# it is ready (its log says so). Sets BWMD_PID, log in $TMP/bwmd.log.
+bwmd_start() {
+	: > "$TMP/bwmd.log"
+	bg_start ip netns exec "$NS_node" ${BWMD_WRAPPER:-} "$BWMD" --config "$TMP/bwm.conf" "$@" \
+		>> "$TMP/bwmd.log" 2>&1
+	BWMD_PID=$!
+	wait_for 30 grep -q "bwmd ready" "$TMP/bwmd.log" || { cat "$TMP/bwmd.log"; fail "bwmd did not get ready"; }
+}
+
+# bwmd_stop [SIGNAL]: stops bwmd and waits; returns its exit status.
+bwmd_stop() {
+	kill -"${1:-TERM}" "$BWMD_PID"
+	local rc=0
+	wait "$BWMD_PID" || rc=$?
+	return $rc
+}
+
+in_node() {
+	ip netns exec "$NS_node" "$@"
 }
