@@ -1,2 +1,345 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* placeholder: being written */
+#include "podspec.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "quantity.h"
+#include "util.h"
+
+#define KUBELET_DATA_LINK "..data"
+/* Opens of ..data that may race with kubelet's swaps before giving up. */
+#define DATA_SWAP_ATTEMPTS 3
+
+struct reporter {
+	bwm_problem_fn on_problem;
+	void *userdata;
+	int n_problems;
+};
+
+static void report(struct reporter *rep, const struct bwm_annotation *a, const char *reason)
+{
+	struct bwm_annotation_problem problem = {
+		a ? a->line : 0, a ? a->key : NULL, a ? a->value : NULL, reason
+	};
+
+	if (rep->on_problem)
+		rep->on_problem(&problem, rep->userdata);
+	rep->n_problems++;
+}
+
+/* The kernel's dev_valid_name(), plus no control characters, which would
+ * only ever be a mistake and garble messages. */
+static const char *check_ifname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return "empty interface name";
+	if (len >= IFNAMSIZ)
+		return "interface name longer than 15 characters";
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return "invalid interface name";
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || *p == ' ' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return "invalid interface name";
+	return NULL;
+}
+
+static bool is_list_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool addr_equal(const struct bwm_pod_addr *a, const struct bwm_pod_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return memcmp(&a->v6, &b->v6, sizeof(a->v6)) == 0;
+}
+
+static const char *parse_one_addr(const char *text, size_t len, struct bwm_pod_addr *ret)
+{
+	/* Longer than the longest IPv6 text form means invalid, not truncated. */
+	char buf[INET6_ADDRSTRLEN];
+
+	if (len >= sizeof(buf))
+		return "invalid address";
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &ret->v4) == 1) {
+		ret->family = AF_INET;
+		return NULL;
+	}
+	if (inet_pton(AF_INET6, buf, &ret->v6) == 1) {
+		ret->family = AF_INET6;
+		return NULL;
+	}
+	return "invalid address";
+}
+
+/*
+ * "10.0.0.5, fd00::5": all or nothing, so that a typo does not leave a pod
+ * half-classified. A blank value is an empty list.
+ */
+static const char *parse_addrs(const char *value, struct bwm_pod_addr *addrs, size_t *ret_n)
+{
+	const char *p = value;
+	size_t n = 0;
+
+	while (is_list_space(*p))
+		p++;
+	if (*p == '\0') {
+		*ret_n = 0;
+		return NULL;
+	}
+	for (;;) {
+		const char *comma = strchrnul(p, ','), *start = p, *end = comma, *reason;
+
+		while (start < end && is_list_space(*start))
+			start++;
+		while (end > start && is_list_space(end[-1]))
+			end--;
+		if (start == end)
+			return "empty entry in the address list";
+		if (n == BWM_POD_MAX_ADDRS)
+			return "more than 16 addresses";
+		reason = parse_one_addr(start, (size_t)(end - start), &addrs[n]);
+		if (reason)
+			return reason;
+		for (size_t i = 0; i < n; i++)
+			if (addr_equal(&addrs[i], &addrs[n]))
+				return "duplicate address";
+		n++;
+		if (*comma == '\0')
+			break;
+		p = comma + 1;
+	}
+	*ret_n = n;
+	return NULL;
+}
+
+bool podspec_is_pod_name(const char *name)
+{
+	return name[0] != '\0' && name[0] != '.' && !strchr(name, '/') && strlen(name) <= NAME_MAX;
+}
+
+static void apply_bandwidth(struct reporter *rep, const struct bwm_annotations *annotations, const char *key,
+			    uint64_t *ret_bps)
+{
+	const struct bwm_annotation *a = annotations_get(annotations, key);
+	const char *reason;
+
+	if (a && quantity_parse_bandwidth(a->value, ret_bps, &reason) < 0)
+		report(rep, a, reason);
+}
+
+int podspec_from_annotations(const char *pod_name, const struct bwm_annotations *annotations,
+			     bwm_problem_fn on_problem, void *userdata, struct bwm_pod_spec *ret)
+{
+	struct reporter rep = { on_problem, userdata, 0 };
+	struct bwm_pod_spec spec = {};
+	const struct bwm_annotation *a;
+	const char *reason;
+
+	spec.name = strdup(pod_name);
+	if (!spec.name)
+		return -ENOMEM;
+
+	apply_bandwidth(&rep, annotations, BWM_POD_KEY_EGRESS, &spec.egress_bps);
+	apply_bandwidth(&rep, annotations, BWM_POD_KEY_INGRESS, &spec.ingress_bps);
+
+	a = annotations_get(annotations, BWM_POD_KEY_INTERFACE);
+	if (a) {
+		reason = check_ifname(a->value);
+		if (reason)
+			report(&rep, a, reason);
+		else
+			strcpy(spec.ifname, a->value);
+	}
+
+	a = annotations_get(annotations, BWM_POD_KEY_IPS);
+	if (a) {
+		struct bwm_pod_addr addrs[BWM_POD_MAX_ADDRS];
+		size_t n;
+
+		reason = parse_addrs(a->value, addrs, &n);
+		if (reason)
+			report(&rep, a, reason);
+		else {
+			memcpy(spec.addrs, addrs, n * sizeof(addrs[0]));
+			spec.n_addrs = n;
+		}
+	}
+
+	*ret = spec;
+	return rep.n_problems;
+}
+
+/* Refusals of a whole file: reported once, then returned. */
+static int refuse(struct reporter *rep, int error, const char *reason)
+{
+	report(rep, NULL, reason);
+	return error;
+}
+
+/*
+ * Opens kubelet's ..data directory, which must be a directory of the pods
+ * directory itself: its ".." is dirfd.
+ */
+static int open_data_dir(struct reporter *rep, int dirfd)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat dir, parent;
+	int r;
+
+	fd = openat(dirfd, KUBELET_DATA_LINK, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR ? refuse(rep, -EXDEV, "..data is not a directory") : -errno;
+	if (fstat(dirfd, &dir) < 0 || fstatat(fd, "..", &parent, 0) < 0)
+		return -errno;
+	if (dir.st_dev != parent.st_dev || dir.st_ino != parent.st_ino)
+		return refuse(rep, -EXDEV, "..data leads outside the pods directory");
+	r = fd;
+	fd = -1;
+	return r;
+}
+
+/* A visible symlink must be kubelet's "name -> ..data/name". */
+static int check_kubelet_symlink(struct reporter *rep, int dirfd, const char *name)
+{
+	static const char prefix[] = KUBELET_DATA_LINK "/";
+	char target[sizeof(prefix) + NAME_MAX + 1];
+	ssize_t len = readlinkat(dirfd, name, target, sizeof(target));
+	size_t name_len = strlen(name);
+
+	if (len < 0)
+		return -errno;
+	if ((size_t)len != sizeof(prefix) - 1 + name_len ||
+	    memcmp(target, prefix, sizeof(prefix) - 1) != 0 ||
+	    memcmp(target + sizeof(prefix) - 1, name, name_len) != 0)
+		return refuse(rep, -EXDEV, "symlink other than kubelet's NAME -> ..data/NAME");
+	return 0;
+}
+
+static int open_pod_file(struct reporter *rep, int dirfd, const char *name)
+{
+	/* O_NONBLOCK: opening a FIFO must not hang the daemon. */
+	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW;
+	int fd, r;
+
+	fd = openat(dirfd, name, flags);
+	if (fd >= 0)
+		return fd;
+	if (errno != ELOOP)
+		return -errno;
+
+	r = check_kubelet_symlink(rep, dirfd, name);
+	if (r < 0)
+		return r;
+	/*
+	 * Kubelet removes the old ..<timestamp> directory right after swapping
+	 * ..data, so a directory opened just before the swap can lose its files
+	 * under us. The new one has them: look again.
+	 */
+	for (int attempt = 1;; attempt++) {
+		_cleanup_close_ int data_fd = open_data_dir(rep, dirfd);
+
+		if (data_fd < 0)
+			return data_fd;
+		fd = openat(data_fd, name, flags);
+		if (fd >= 0)
+			return fd;
+		if (errno == ELOOP)
+			return refuse(rep, -EXDEV, "symlink inside ..data");
+		if (errno != ENOENT || attempt == DATA_SWAP_ATTEMPTS)
+			return -errno;
+	}
+}
+
+/* Reads all of fd, refusing files larger than BWM_POD_FILE_MAX. */
+static int read_capped(struct reporter *rep, int fd, char **ret_buf, size_t *ret_size)
+{
+	/* One byte more than allowed tells a file of exactly max from a longer one. */
+	_cleanup_free_ char *buf = malloc(BWM_POD_FILE_MAX + 1);
+	size_t size = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf + size, BWM_POD_FILE_MAX + 1 - size);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+		if (size > BWM_POD_FILE_MAX)
+			return refuse(rep, -EFBIG, "larger than 256 KiB");
+	}
+	*ret_buf = TAKE_PTR(buf);
+	*ret_size = size;
+	return 0;
+}
+
+int podspec_load_file(int dirfd, const char *name, bwm_problem_fn on_problem, void *userdata,
+		      struct bwm_pod_spec *ret)
+{
+	struct reporter rep = { on_problem, userdata, 0 };
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct bwm_annotations annotations;
+	struct stat st;
+	size_t size = 0;
+	int r, n_problems;
+
+	if (!podspec_is_pod_name(name))
+		return refuse(&rep, -EINVAL, "not a pod file name");
+
+	fd = open_pod_file(&rep, dirfd, name);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return refuse(&rep, -EINVAL, "not a regular file");
+	/* Whoever can write the file sets the pod's limits. */
+	if (st.st_uid != 0)
+		return refuse(&rep, -EPERM, "not owned by root");
+	if (st.st_mode & S_IWOTH)
+		return refuse(&rep, -EPERM, "world-writable");
+
+	r = read_capped(&rep, fd, &buf, &size);
+	if (r < 0)
+		return r;
+
+	r = annotations_parse(buf, size, on_problem, userdata, &annotations);
+	if (r < 0)
+		return r;
+	n_problems = r;
+
+	r = podspec_from_annotations(name, &annotations, on_problem, userdata, ret);
+	annotations_free(&annotations);
+	if (r < 0)
+		return r;
+	return n_problems + r;
+}
+
+void podspec_free(struct bwm_pod_spec *spec)
+{
+	if (!spec)
+		return;
+	free(spec->name);
+	*spec = (struct bwm_pod_spec) {};
+}
