@@ -161,12 +161,8 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod)
 			return TC_ACT_SHOT;
 		}
 		state->t_last_ns = r.t_last_ns;
-		if (r.verdict == EDT_DELAY) {
+		if (r.verdict == EDT_DELAY)
 			skb->tstamp = r.departure_ns;
-			state->queue_delay_ns = r.departure_ns - now;
-		} else {
-			state->queue_delay_ns = 0;
-		}
 	}
 	__sync_fetch_and_add(&state->bytes, wire_len);
 	__sync_fetch_and_add(&state->packets, 1);

@@ -46,13 +46,13 @@ enum bwm_drop_reason {
 };
 
 /* bwm_pod_state[pod id]: written by the datapath; bwmd only zeroes it when a
- * pod id is given to a new pod. Counters are cumulative since then. */
+ * pod id is given to a new pod. Counters are cumulative since then. The
+ * pod's virtual queue, read at any time, is t_last_ns - now. */
 struct bwm_pod_state {
 	__u64 t_last_ns;          /* departure time of the pod's last packet (CLOCK_MONOTONIC) */
 	__u64 bytes;              /* wire bytes sent (not dropped) */
 	__u64 packets;            /* packets sent (not dropped) */
 	__u64 drops[BWM_DROP__MAX];
-	__u64 queue_delay_ns;     /* departure - now of the last stamped packet */
 };
 
 /* bwm_pod_meta[pod id]: for bwmctl and for a restarted bwmd adopting the

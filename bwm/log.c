@@ -70,7 +70,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *format, va_li
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	log_full_errno(prio, 0, "libbpf: %s", buf);
+	/* bpf_tc_hook_create() on an existing clsact: expected (-EEXIST is
+	 * fine to bwm), but libbpf passes the kernel's extack on as a warning. */
+	if (strstr(buf, "Exclusivity flag on"))
+		prio = LOG_DEBUG;
+	if (prio <= max_level)
+		log_full_errno(prio, 0, "%s", buf);
 	return 0;
 }
 

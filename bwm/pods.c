@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ struct scanned_pod {
 	char *report;        /* problems of the file and of classification */
 	size_t report_len;
 	uint32_t id;         /* its pod id once applied; 0: not in the maps */
+	const struct pod_entry *old;   /* the pod as known before this scan, if it was */
 };
 
 struct scan {
@@ -194,18 +196,14 @@ struct problem_ctx {
 static void on_problem(const struct bwm_annotation_problem *pr, void *userdata)
 {
 	struct problem_ctx *ctx = userdata;
-	const char *name = ctx->pod->name;
+	char path[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
 
-	if (pr->line == 0)
-		report_append(ctx->pod, "%s/%s: %s", ctx->dir, name, pr->reason);
-	else if (pr->key && pr->value)
-		report_append(ctx->pod, "%s/%s:%u: %s: \"%s\": %s", ctx->dir, name, pr->line,
-			      pr->key, pr->value, pr->reason);
-	else if (pr->key)
-		report_append(ctx->pod, "%s/%s:%u: %s: %s", ctx->dir, name, pr->line, pr->key,
-			      pr->reason);
-	else
-		report_append(ctx->pod, "%s/%s:%u: %s", ctx->dir, name, pr->line, pr->reason);
+	/* Values are escaped and cut there: a pod file cannot forge log lines. */
+	snprintf(path, sizeof(path), "%s/%s", ctx->dir, ctx->pod->name);
+	text = annotation_problem_format(path, pr);
+	if (text)
+		report_append(ctx->pod, "%s", text);
 }
 
 static void want_from_spec(struct scanned_pod *s, struct reconcile_want *w,
@@ -330,44 +328,77 @@ static int scan_dir(const struct bwm_config *config, struct scan *ret)
 	return 0;
 }
 
-/* Two pods claiming one address or interface: the first by name keeps it,
- * the other is told. Without this, removing one pod would delete the key
- * the other relies on. */
+static bool held_ifindex(const struct scanned_pod *s, uint32_t ifindex)
+{
+	return s->old && s->old->id && s->old->meta.ifindex == ifindex;
+}
+
+static bool held_addr(const struct scanned_pod *s, const struct bwm_addr_key *key)
+{
+	if (!s->old || !s->old->id)
+		return false;
+	for (uint32_t i = 0; i < s->old->meta.naddrs; i++)
+		if (memcmp(&s->old->meta.addrs[i], key, sizeof(*key)) == 0)
+			return true;
+	return false;
+}
+
+static void drop_addr(struct bwm_pod_meta *m, uint32_t a)
+{
+	m->addrs[a] = m->addrs[--m->naddrs];
+	memset(&m->addrs[m->naddrs], 0, sizeof(m->addrs[0]));
+}
+
+/*
+ * Two pods claiming one interface or address: the pod that holds it in the
+ * maps keeps it (a new file never takes an enforced pod's traffic away), and
+ * between newcomers the first by name does. The loser is told. Without this,
+ * removing one pod would delete a key the other relies on.
+ */
 static void resolve_conflicts(struct scan *scan)
 {
 	for (size_t i = 1; i < scan->n; i++) {
-		struct reconcile_want *w = &scan->wants[i];
-		struct bwm_pod_meta *m = &w->meta;
-		struct scanned_pod *s = &scan->pods[i];
-
-		if (!w->enforceable)
-			continue;
 		for (size_t j = 0; j < i; j++) {
-			const struct bwm_pod_meta *o = &scan->wants[j].meta;
+			struct scanned_pod *si = &scan->pods[i], *sj = &scan->pods[j];
+			struct bwm_pod_meta *mi = &scan->wants[i].meta, *mj = &scan->wants[j].meta;
 
-			if (!scan->wants[j].enforceable)
+			if (!scan->wants[i].enforceable || !scan->wants[j].enforceable)
 				continue;
-			if (m->ifindex && m->ifindex == o->ifindex) {
-				report_append(s, "pod '%s': interface '%s' already belongs to pod '%s'; ignored",
-					      s->name, m->ifname, scan->pods[j].name);
-				m->ifindex = 0;
-				m->ifname[0] = '\0';
+			if (mi->ifindex && mi->ifindex == mj->ifindex) {
+				bool i_keeps = held_ifindex(si, mi->ifindex) && !held_ifindex(sj, mj->ifindex);
+				struct scanned_pod *loser = i_keeps ? sj : si;
+				struct bwm_pod_meta *lm = i_keeps ? mj : mi;
+
+				report_append(loser, "pod '%s': interface '%s' already belongs to pod '%s'; ignored",
+					      loser->name, lm->ifname, i_keeps ? si->name : sj->name);
+				lm->ifindex = 0;
+				lm->ifname[0] = '\0';
 			}
-			for (uint32_t a = 0; a < m->naddrs; a++) {
-				for (uint32_t b = 0; b < o->naddrs; b++) {
-					if (memcmp(&m->addrs[a], &o->addrs[b], sizeof(m->addrs[a])))
+			for (uint32_t a = 0; a < mi->naddrs; a++) {
+				for (uint32_t b = 0; b < mj->naddrs; b++) {
+					bool i_keeps;
+
+					if (memcmp(&mi->addrs[a], &mj->addrs[b], sizeof(mi->addrs[a])))
 						continue;
-					report_append(s, "pod '%s': an address already belongs to pod '%s'; ignored",
-						      s->name, scan->pods[j].name);
-					m->addrs[a] = m->addrs[--m->naddrs];
-					memset(&m->addrs[m->naddrs], 0, sizeof(m->addrs[0]));
-					a--;
+					i_keeps = held_addr(si, &mi->addrs[a]) && !held_addr(sj, &mj->addrs[b]);
+					report_append(i_keeps ? sj : si,
+						      "pod '%s': an address already belongs to pod '%s'; ignored",
+						      i_keeps ? sj->name : si->name, i_keeps ? si->name : sj->name);
+					if (i_keeps) {
+						drop_addr(mj, b);
+					} else {
+						drop_addr(mi, a);
+						a--;
+					}
 					break;
 				}
 			}
+			/* Nothing left to classify by: not enforceable. */
+			if (!mi->ifindex && !mi->naddrs)
+				scan->wants[i].enforceable = false;
+			if (!mj->ifindex && !mj->naddrs)
+				scan->wants[j].enforceable = false;
 		}
-		if (!m->ifindex && !m->naddrs)
-			w->enforceable = false;
 	}
 }
 
@@ -485,6 +516,19 @@ static int rebuild_entries(struct pods *p, struct scan *scan)
 	return 0;
 }
 
+/* Matches scanned pods to known entries by name (both sorted): ids carry
+ * over, held keys win conflicts, and the last report decides what is news. */
+static void match_known(struct pods *p, struct scan *scan)
+{
+	for (size_t i = 0, j = 0; i < scan->n; i++) {
+		while (j < p->n_entries && strcmp(p->entries[j].name, scan->pods[i].name) < 0)
+			j++;
+		if (j < p->n_entries && strcmp(p->entries[j].name, scan->pods[i].name) == 0)
+			scan->pods[i].old = &p->entries[j];
+		scan->pods[i].id = scan->pods[i].old ? scan->pods[i].old->id : 0;
+	}
+}
+
 int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config *config,
 		   struct pods_summary *ret_summary)
 {
@@ -492,13 +536,14 @@ int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config 
 	struct scan scan = {};
 	struct reconcile_have *have;
 	struct apply_ctx ctx = { .pods = p, .dp = dp, .scan = &scan };
-	size_t i, j;
+	size_t i;
 	int r;
 
 	r = scan_dir(config, &scan);
 	if (r < 0)
 		return log_error_errno(r, "Failed to read pods directory '%s': %m; enforcement unchanged",
 				       config->pods_dir);
+	match_known(p, &scan);
 	resolve_conflicts(&scan);
 
 	have = calloc(p->n_entries ? p->n_entries : 1, sizeof(*have));
@@ -510,18 +555,8 @@ int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config 
 		have[i] = (struct reconcile_have) { .name = p->entries[i].name, .id = p->entries[i].id,
 						    .meta = p->entries[i].meta,
 						    .limit = p->entries[i].limit };
-	/* Match known entries by name (both sorted): ids carry over, and the
-	 * last report decides what is news. */
-	for (i = 0, j = 0; i < scan.n; i++) {
-		const struct pod_entry *old = NULL;
-
-		while (j < p->n_entries && strcmp(p->entries[j].name, scan.pods[i].name) < 0)
-			j++;
-		if (j < p->n_entries && strcmp(p->entries[j].name, scan.pods[i].name) == 0)
-			old = &p->entries[j];
-		scan.pods[i].id = old ? old->id : 0;
-		log_report_changes(&scan.pods[i], old);
-	}
+	for (i = 0; i < scan.n; i++)
+		log_report_changes(&scan.pods[i], scan.pods[i].old);
 
 	r = reconcile_diff(scan.wants, scan.n, have, p->n_entries, apply_op, &ctx);
 	free(have);

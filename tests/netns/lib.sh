@@ -72,7 +72,7 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
-	for ns in $(ip netns list | awk -v p="$NS_PREFIX-" 'index($1, p) == 1 {print $1}'); do
+	for ns in $(ip netns list 2>/dev/null | awk -v p="$NS_PREFIX-" 'index($1, p) == 1 {print $1}'); do
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	umount "$TMP/bpffs" 2>/dev/null || true

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* bwmctl: shows what bwm enforces, from the pinned maps (bwmd need not run). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "podstats.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: bwmctl [OPTIONS] status [POD]\n"
+		"Shows each pod's limit, achieved rate, packets, drops and queue delay.\n\n"
+		"  -c, --config PATH      configuration file (default " BWM_CONFIG_PATH_DEFAULT ")\n"
+		"  -p, --pin-dir DIR      pinned maps directory (default: from the configuration)\n"
+		"  -i, --interval SECONDS sampling interval for the achieved rate (default 1; 0: none)\n"
+		"  -j, --json             JSON output\n"
+		"  -h, --help             show this help\n");
+}
+
+static void sleep_seconds(double seconds)
+{
+	struct timespec ts = { .tv_sec = (time_t)seconds,
+			       .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int status(const char *pin_dir, const char *only, double interval, bool json)
+{
+	struct pinned_maps *maps = NULL;
+	struct pod_stats_snapshot before = {}, now = {};
+	size_t shown;
+	int r;
+
+	r = pinned_maps_open(pin_dir, &maps);
+	if (r == -ENOENT)
+		return log_error_errno(r, "No bwm maps pinned under '%s': bwmd has not run on this "
+				       "node, or 'bwmd --cleanup' removed them", pin_dir);
+	if (r == -EPERM || r == -EACCES)
+		return log_error_errno(r, "Cannot read the maps under '%s': %m (run as root, or with "
+				       "CAP_BPF)", pin_dir);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open the maps under '%s': %m", pin_dir);
+
+	if (interval > 0) {
+		r = pod_stats_take(maps, &before);
+		if (r < 0)
+			goto out;
+		sleep_seconds(interval);
+	}
+	r = pod_stats_take(maps, &now);
+	if (r < 0)
+		goto out;
+	if (interval > 0)
+		pod_stats_rates(&now, &before);
+
+	shown = json ? pod_stats_print_json(stdout, &now, only) :
+		       pod_stats_print_table(stdout, &now, only);
+	if (only && shown == 0)
+		r = log_error_errno(ENOENT, "No pod '%s' is enforced", only);
+out:
+	if (r < 0 && r != -ENOENT)
+		log_error_errno(r, "Failed to read the maps: %m");
+	pod_stats_free(&before);
+	pod_stats_free(&now);
+	pinned_maps_close(maps);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *config_path = BWM_CONFIG_PATH_DEFAULT, *pin_dir = NULL, *only = NULL;
+	struct bwm_config config;
+	double interval = 1;
+	bool json = false;
+	char *end;
+	int c, r;
+
+	log_set_prefix(false);
+	while ((c = getopt_long(argc, argv, "c:p:i:jh", options, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'p':
+			pin_dir = optarg;
+			break;
+		case 'i':
+			interval = strtod(optarg, &end);
+			if (*end || interval < 0 || interval > 3600) {
+				log_error("--interval: \"%s\": expected seconds, 0..3600", optarg);
+				return EXIT_FAILURE;
+			}
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind >= argc || strcmp(argv[optind], "status") != 0) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if (optind + 1 < argc)
+		only = argv[optind + 1];
+
+	log_set_max_level(LOG_WARNING);
+	r = config_load(config_path, true, &config);
+	if (r < 0)
+		return EXIT_FAILURE;
+	r = status(pin_dir ? pin_dir : config.pin_dir, only, interval, json);
+	config_free(&config);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
