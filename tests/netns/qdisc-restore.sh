@@ -1,0 +1,161 @@
+#!/bin/bash
+# qdisc-restore: bwm/qdisc.c on this machine's kernel, which has mq, tbf,
+# htb and pfifo but no sch_fq. For each starting root:
+#   - save it, then install mq/fq: the install must fail with a message that
+#     names the device and the missing fq, and leave the root exactly as it
+#     was (tc -d qdisc show, before and after);
+#   - put a stand-in for bwm's root there by hand (bwm's handle b3d:, as the
+#     kernel cannot make fq), restore from the state file written by another
+#     process (as after kill -9 of bwmd), compare again.
+# The VM test tests/vm/guest/qdisc-fq.sh covers the install itself.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+TOOL=$BUILD_DIR/tests/netns/qdisc_tool
+NS=$(netns_add qdisc)
+
+tool() { ip netns exec "$NS" "$TOOL" "$@"; }
+show() { tc -n "$NS" -d qdisc show dev "$1"; }
+q() { tc -n "$NS" qdisc "$@"; }
+
+# Devices: veths with 1 and 4 TX queues (veth is IFF_NO_QUEUE: default root
+# noqueue, even with 4 queues), and a 4-queue ifb, whose default root is the
+# kernel's own mq 0: with default leaves.
+ip -n "$NS" link add name sq0 type veth peer name sq0p
+ip -n "$NS" link add name mq0 numtxqueues 4 numrxqueues 4 type veth \
+	peer name mq0p numtxqueues 4 numrxqueues 4
+ip -n "$NS" link add name ifbq numtxqueues 4 numrxqueues 4 type ifb
+ip -n "$NS" link add name down0 numtxqueues 4 numrxqueues 4 type veth \
+	peer name down0p numtxqueues 4 numrxqueues 4
+for dev in sq0 sq0p mq0 mq0p ifbq; do
+	ip -n "$NS" link set dev "$dev" up
+done
+
+# reset DEV: back to the kernel's default root.
+reset() {
+	q del dev "$1" root 2>/dev/null || true
+}
+
+# stand_in DEV: a root with bwm's handle, as bwm's mq/fq would have.
+stand_in() {
+	local ntx
+	ntx=$(ip -n "$NS" -d -j link show dev "$1" | sed -n 's/.*"num_tx_queues":\([0-9]*\).*/\1/p')
+	if [ "$ntx" -gt 1 ]; then
+		q replace dev "$1" root handle b3d: mq
+		q replace dev "$1" parent b3d:1 handle 901: pfifo limit 77
+	else
+		q replace dev "$1" root handle b3d: tbf rate 3mbit burst 8k latency 5ms
+	fi
+	tool has "$1" || fail "$1: 'has' does not see bwm's handle on $(show "$1")"
+}
+
+# check CASE DEV: the install/rollback and restore rounds described above.
+# The starting root must be in place.
+check() {
+	local name=$1 dev=$2 before after err
+	before=$(show "$dev")
+	tool save "$dev" "$TMP/$name.state" || fail "$name: save failed"
+	grep -q '^bwm-qdisc-saved 1$' "$TMP/$name.state" || fail "$name: no state file"
+
+	if tool install "$dev" 2>"$TMP/err"; then
+		fail "$name: install succeeded on a kernel without sch_fq"
+	fi
+	err=$(cat "$TMP/err")
+	[[ $err == *"'$dev'"*"no 'fq' qdisc"*CONFIG_NET_SCH_FQ*sch_fq* ]] ||
+		fail "$name: unclear install error: $err"
+	after=$(show "$dev")
+	[ "$before" = "$after" ] ||
+		fail "$name: root changed by the failed install:"$'\n'"$before"$'\n'"---"$'\n'"$after"
+	tool has "$dev" && fail "$name: bwm's handle left behind"
+
+	stand_in "$dev"
+	tool restore "$dev" "$TMP/$name.state" || fail "$name: restore failed"
+	after=$(show "$dev")
+	[ "$before" = "$after" ] ||
+		fail "$name: restore is not exact:"$'\n'"$before"$'\n'"---"$'\n'"$after"
+	tool has "$dev" && fail "$name: bwm's handle left behind by restore"
+	echo "ok: $name"
+}
+
+check veth-noqueue sq0
+check veth4-noqueue mq0
+
+reset ifbq
+check ifb4-default-mq ifbq
+# (The leaves of the kernel's mq 0: cannot be configured: qdisc_lookup()
+# finds no qdisc for handle 0, so "parent :2" is refused.)
+
+q replace dev mq0 root mq
+check veth4-mq-default-leaves mq0
+
+q replace dev mq0 root handle 7: mq
+q replace dev mq0 parent 7:2 handle 72: tbf rate 1mbit burst 10k limit 20k
+q replace dev mq0 parent 7:4 handle 74: bfifo limit 12345
+q add dev mq0 clsact
+check veth4-mq-configured-leaves mq0
+q del dev mq0 clsact
+reset mq0
+
+q replace dev mq0 root handle 5: tbf rate 10mbit burst 32k latency 40ms
+check veth4-tbf mq0
+reset mq0
+
+# A qdisc configured below a classful root other than mq.
+q replace dev mq0 root handle 5: tbf rate 10mbit burst 32k latency 40ms
+q replace dev mq0 parent 5:1 handle 51: pfifo limit 10
+check veth4-tbf-inner-pfifo mq0
+reset mq0
+
+q replace dev sq0 root handle 6: tbf rate 2gbit burst 1m latency 1ms peakrate 8gbit mtu 9000
+check veth-tbf-peakrate sq0
+reset sq0
+
+q replace dev sq0 root handle 3: pfifo limit 42
+check veth-pfifo sq0
+reset sq0
+
+q replace dev mq0 root handle 4: pfifo_fast
+check veth4-pfifo_fast mq0
+reset mq0
+
+# A device never brought up has the builtin noop root, which is not dumped.
+check down-noop down0
+
+# Roots bwm cannot record are neither recorded nor replaced.
+q replace dev mq0 root handle 1: htb default 10
+tc -n "$NS" class add dev mq0 parent 1: classid 1:10 htb rate 10mbit
+before=$(show mq0)
+tool save mq0 "$TMP/htb.state" 2>"$TMP/err" && fail "htb: save succeeded"
+grep -q "'mq0'.*htb" "$TMP/err" || fail "htb: unclear save error: $(cat "$TMP/err")"
+tool install mq0 2>/dev/null && fail "htb: install succeeded"
+[ "$before" = "$(show mq0)" ] || fail "htb: root changed"
+reset mq0
+q replace dev mq0 root handle 7: mq
+q replace dev mq0 parent 7:3 handle 73: tbf rate 10mbit burst 32k latency 40ms
+q replace dev mq0 parent 73:1 handle 731: pfifo limit 10
+tool save mq0 "$TMP/deep.state" 2>"$TMP/err" && fail "mq/tbf/pfifo: save succeeded"
+grep -q "'mq0'.*below" "$TMP/err" || fail "mq/tbf/pfifo: unclear save error: $(cat "$TMP/err")"
+reset mq0
+echo "ok: unrecordable roots refused"
+
+# A root that is not bwm's is left alone by restore.
+q replace dev sq0 root handle 9: pfifo limit 99
+before=$(show sq0)
+tool restore sq0 "$TMP/veth-noqueue.state" || fail "foreign: restore failed"
+[ "$before" = "$(show sq0)" ] || fail "foreign: restore replaced a root that is not bwm's"
+reset sq0
+echo "ok: foreign root left alone"
+
+# A kernel that refuses the replay: bwm's root goes, the default comes back.
+sed -i 's/^root \([0-9a-f]*\) \([0-9a-f]*\) tbf hex:.*/root \1 \2 tbf hex:0400ff00/' "$TMP/veth4-tbf.state"
+stand_in mq0
+tool restore mq0 "$TMP/veth4-tbf.state" 2>"$TMP/err" && fail "bad replay: restore reported success"
+grep -q "'mq0'" "$TMP/err" || fail "bad replay: warning does not name the device: $(cat "$TMP/err")"
+show mq0 | grep -q '^qdisc noqueue 0: root' || fail "bad replay: not back to the default: $(show mq0)"
+echo "ok: refused replay falls back to the default"
+
+# Malformed state files are rejected.
+printf 'bwm-qdisc-saved 1\nroot zz\n' >"$TMP/bad.state"
+tool restore sq0 "$TMP/bad.state" 2>/dev/null && fail "malformed state file accepted"
+printf 'something else\n' >"$TMP/bad.state"
+tool restore sq0 "$TMP/bad.state" 2>/dev/null && fail "foreign state file accepted"
+echo "ok: malformed state files rejected"
