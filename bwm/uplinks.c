@@ -63,38 +63,40 @@ static const struct qdisc_fq_params *fq_params(const struct bwm_config *config,
 	return p;
 }
 
-/* Saves the current root (unless an earlier bwmd already did: then the
- * current root is bwm's own and the file holds the original), installs fq. */
+/*
+ * Saves the current root, then installs fq. If an earlier bwmd already did
+ * (its state file is there and the root is bwm's), the file holds the
+ * original root and is kept; installing again applies changed fq parameters
+ * in place and completes an install a kill -9 cut short.
+ */
 static int setup_qdisc(const struct uplink_env *env, struct uplink *u)
 {
 	struct qdisc_saved *saved = NULL;
 	struct qdisc_fq_params params;
 	char path[PATH_MAX];
+	bool adopting;
 	int r;
 
 	state_path(env->config, u->name, "qdisc", path, sizeof(path));
-	if (access(path, F_OK) == 0 && qdisc_has_bwm_root(env->sk, u->ifindex)) {
-		log_info("Uplink '%s': adopting the mq/fq set up by an earlier bwmd", u->name);
-		return 0;
-	}
-
-	r = qdisc_save_root(env->sk, u->ifindex, u->name, &saved);
-	if (r < 0)
-		return log_error_errno(r, "Uplink '%s': failed to read the root qdisc: %m", u->name);
-	r = qdisc_saved_write(saved, path);
-	if (r < 0) {
+	adopting = access(path, F_OK) == 0 && qdisc_has_bwm_root(env->sk, u->ifindex);
+	if (adopting) {
+		log_info("Uplink '%s': adopting the fq set up by an earlier bwmd", u->name);
+	} else {
+		/* qdisc_save_root() names the device and reason itself. */
+		r = qdisc_save_root(env->sk, u->ifindex, u->name, &saved);
+		if (r < 0)
+			return r;
+		r = qdisc_saved_write(saved, path);
 		qdisc_saved_free(saved);
-		return log_error_errno(r, "Uplink '%s': failed to record the root qdisc in '%s': %m",
-				       u->name, path);
+		if (r < 0)
+			return log_error_errno(r, "Uplink '%s': failed to record the root qdisc in '%s': %m",
+					       u->name, path);
 	}
 	r = qdisc_install_fq(env->sk, u->ifindex, u->name, fq_params(env->config, &params));
-	qdisc_saved_free(saved);
-	if (r < 0) {
-		/* qdisc_install_fq rolled the device back and said why. */
+	if (r < 0 && !adopting)
+		/* qdisc_install_fq() rolled the device back and said why. */
 		unlink(path);
-		return r;
-	}
-	return 0;
+	return r;
 }
 
 static int restore_qdisc(struct nl_sock *sk, const struct bwm_config *config, int ifindex,
