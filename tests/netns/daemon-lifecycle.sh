@@ -29,20 +29,20 @@ write_config "$(printf '[datapath]\nqdisc = none')"
 sed -i 's/^uplinks = up0/uplinks = up0, nosuch0/' "$TMP/bwm.conf"
 bwmd_start
 grep -q "Uplink 'nosuch0' does not exist" "$TMP/bwmd.log" || fail "no message for the missing uplink"
-in_node tc filter show dev up0 egress | grep -q "handle 0x62776d bwm_egress_eth" ||
+has "handle 0x62776d bwm_egress_eth" in_node tc filter show dev up0 egress ||
 	fail "program not attached to up0"
 [ -e "$PIN_DIR/bwm_pod_state" ] || fail "maps not pinned"
 [ -e "$PIN_DIR/bwm_egress_eth" ] || fail "program not pinned"
 
 # The uplink appearing later is set up at once (netlink link event).
 in_node ip link add nosuch0 type veth peer name nosuch0p
-wait_for 5 sh -c "ip netns exec $NS_node tc filter show dev nosuch0 egress | grep -q bwm_egress" ||
+wait_for 5 has bwm_egress in_node tc filter show dev nosuch0 egress ||
 	fail "late uplink not set up"
 in_node ip link del nosuch0
 
 bwmd_stop TERM || fail "bwmd exited with $? on SIGTERM"
 grep -q "Stopped; pinned programs keep enforcing" "$TMP/bwmd.log" || fail "no stop message"
-in_node tc filter show dev up0 egress | grep -q bwm_egress_eth ||
+has bwm_egress_eth in_node tc filter show dev up0 egress ||
 	fail "enforcement did not outlive bwmd"
 
 in_node "$BWMD" --config "$TMP/bwm.conf" --cleanup || fail "--cleanup failed"

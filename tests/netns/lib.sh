@@ -81,6 +81,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# has PATTERN CMD...: whether CMD's output has a line matching PATTERN. Not
+# 'CMD | grep -q': grep leaves at the first match, CMD may then die of
+# SIGPIPE, and pipefail turns that into a failure.
+has() {
+	local pattern=$1 out
+	shift
+	out=$("$@" 2>&1) || true
+	grep -q -- "$pattern" <<< "$out"
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1

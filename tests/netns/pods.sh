@@ -120,7 +120,7 @@ rc=0
 bwmd_stop TERM || rc=$?
 [ -z "${BWMD_WRAPPER:-}" ] || cat "$VALGRIND_LOG"
 [ "$rc" = 0 ] || fail "bwmd exited with $rc (99: valgrind found errors or leaks)"
-in_node tc filter show dev up0 egress | grep -q bwm_egress_eth || fail "filter gone with bwmd"
+has bwm_egress_eth in_node tc filter show dev up0 egress || fail "filter gone with bwmd"
 pod_file web-1 kubernetes.io/egress-bandwidth=25M bwm.io/interface=pod1h   # changed while away
 bwmd_start
 grep -q "Adopted 3 pod(s)" "$TMP/bwmd.log" || fail "no adoption: $(cat "$TMP/bwmd.log")"
@@ -128,7 +128,7 @@ expect_field 2 web-1 limit_bps 25000000
 [ "$(pod_field web-1 id)" = "$id" ] || fail "web-1 changed id"
 [ "$(pod_field web-1 packets)" = "$packets" ] || fail "web-1 counters reset"
 kill -9 "$BWMD_PID"; wait "$BWMD_PID" 2>/dev/null || true
-in_node tc filter show dev up0 egress | grep -q bwm_egress_eth || fail "filter gone after kill -9"
+has bwm_egress_eth in_node tc filter show dev up0 egress || fail "filter gone after kill -9"
 BWMD_WRAPPER=""   # what kill -9 leaves is no leak; valgrind checked the first run
 bwmd_start
 [ "$(pod_field web-1 packets)" = "$packets" ] || fail "web-1 counters reset after kill -9"

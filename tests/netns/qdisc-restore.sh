@@ -150,7 +150,7 @@ sed -i 's/^root \([0-9a-f]*\) \([0-9a-f]*\) tbf hex:.*/root \1 \2 tbf hex:0400ff
 stand_in mq0
 tool restore mq0 "$TMP/veth4-tbf.state" 2>"$TMP/err" && fail "bad replay: restore reported success"
 grep -q "'mq0'" "$TMP/err" || fail "bad replay: warning does not name the device: $(cat "$TMP/err")"
-show mq0 | grep -q '^qdisc noqueue 0: root' || fail "bad replay: not back to the default: $(show mq0)"
+has '^qdisc noqueue 0: root' show mq0 || fail "bad replay: not back to the default: $(show mq0)"
 echo "ok: refused replay falls back to the default"
 
 # Malformed state files are rejected.

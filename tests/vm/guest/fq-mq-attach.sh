@@ -62,7 +62,7 @@ attach_bwm() {
 }
 
 port_listening() {
-	ip netns exec "$NS_PEER" ss -Hltn 'sport = :5201' | grep -q .
+	has . ip netns exec "$NS_PEER" ss -Hltn 'sport = :5201'
 }
 
 # Sets RATE to the receiver's rate in Mbit/s. Four streams so that more than

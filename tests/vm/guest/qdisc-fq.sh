@@ -137,5 +137,5 @@ reset sq0
 tool install mq0 "$TMP/a.conf" || fail "install failed"
 tool save mq0 "$TMP/again.state" || fail "save on bwm's root failed"
 tool restore mq0 "$TMP/again.state" || fail "restore failed"
-show mq0 | grep -q '^qdisc noqueue 0: root' || fail "not back to the default: $(show mq0)"
+has '^qdisc noqueue 0: root' show mq0 || fail "not back to the default: $(show mq0)"
 echo "ok: bwm's own root recorded as the default"
