@@ -6,8 +6,12 @@
  *   1. reset the TX queue choice a veth may have recorded upstream;
  *   2. find the pod the packet comes from (ingress interface, else source
  *      address); packets of no pod pass untouched;
- *   3. stamp the pod's earliest departure time, which the fq qdisc honours,
- *      or drop the packet when it would leave beyond the pod's horizon.
+ *   3. advance the pod's departure clock by the packet's time at the pod's
+ *      rate (EDT); drop the packet if it would leave beyond the horizon;
+ *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue;
+ *   5. any other packet is stamped with its departure time, which the fq
+ *      qdisc honours, unless CoDel on the virtual queue signals it: then it
+ *      is CE-marked (ECN-capable) or dropped.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -17,9 +21,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "aqm.h"
 #include "bwm_maps.h"
 #include "classify.h"
 #include "edt.h"
+#include "sparse.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -64,6 +70,15 @@ struct {
 	__type(value, struct bwm_pod_state);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bwm_pod_state SEC(".maps");
+
+/* Sparse-flow state; an LRU so that the flows of the past age out alone. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct bwm_flow_key);
+	__type(value, struct bwm_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bwm_flows SEC(".maps");
 
 /* Read by bwmctl and by a restarted bwmd only. No preallocation: a pod's
  * metadata costs memory only while the pod exists. */
@@ -139,31 +154,109 @@ static __always_inline __u32 classify_pod(struct __sk_buff *skb, __u32 l2_len)
 	return pod ? *pod : 0;
 }
 
-static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod)
+/* The flow's state, created on its first packet. NULL only if the map
+ * refuses the entry; the packet is then treated as a bulk one. */
+static __always_inline struct bwm_flow *lookup_flow(struct __sk_buff *skb, __u32 pod)
+{
+	struct bwm_flow_key key = { .pod = pod, .hash = bpf_get_hash_recalc(skb) };
+	struct bwm_flow fresh = {};
+	struct bwm_flow *flow = bpf_map_lookup_elem(&bwm_flows, &key);
+
+	if (flow)
+		return flow;
+	bpf_map_update_elem(&bwm_flows, &key, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&bwm_flows, &key);
+}
+
+/* Sets CE in an ECN-capable packet (RFC 3168). Returns 0 if marked (or CE
+ * already), -1 if the packet is not ECN-capable and must be dropped. */
+static __always_inline int mark_ce(struct __sk_buff *skb, __u32 l2_len)
+{
+	__u8 tos;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		__u16 old_word, new_word;
+
+		if (bpf_skb_load_bytes(skb, l2_len, &old_word, sizeof(old_word)))
+			return -1;
+		tos = ((__u8 *)&old_word)[1];
+		if ((tos & 3) == 0)
+			return -1;
+		new_word = old_word;
+		((__u8 *)&new_word)[1] = tos | 3;
+		bpf_l3_csum_replace(skb, l2_len + offsetof(struct iphdr, check), old_word, new_word,
+				    sizeof(new_word));
+		return bpf_skb_store_bytes(skb, l2_len, &new_word, sizeof(new_word), 0) ? -1 : 0;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		/* Traffic class straddles bytes 0 and 1; ECN is bits 4-5 of byte 1. */
+		if (bpf_skb_load_bytes(skb, l2_len + 1, &tos, sizeof(tos)))
+			return -1;
+		if ((tos & 0x30) == 0)
+			return -1;
+		tos |= 0x30;
+		return bpf_skb_store_bytes(skb, l2_len + 1, &tos, sizeof(tos), 0) ? -1 : 0;
+	}
+	return -1;
+}
+
+static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_len)
 {
 	const struct bwm_pod_limit *limit = bpf_map_lookup_elem(&bwm_pod_limits, &pod);
 	struct bwm_pod_state *state = bpf_map_lookup_elem(&bwm_pod_state, &pod);
 	__u32 wire_len = skb->wire_len ? skb->wire_len : skb->len;
+	struct bwm_flow *flow = NULL;
 	struct edt_result r;
 	__u64 now;
 
 	if (!limit || !state)
 		return TC_ACT_UNSPEC;
+	if (!limit->rate_bytes_per_sec)
+		goto sent;
 
-	if (limit->rate_bytes_per_sec) {
-		now = bpf_ktime_get_ns();
-		/* Concurrent CPUs may race on t_last; like Cilium we accept a
-		 * lost update, which errs by one packet's time at most. */
-		r = edt_schedule(now, skb->tstamp, *(volatile __u64 *)&state->t_last_ns, wire_len,
-				 limit->rate_bytes_per_sec, limit->horizon_ns);
-		if (r.verdict == EDT_DROP_HORIZON) {
-			__sync_fetch_and_add(&state->drops[BWM_DROP_HORIZON], 1);
-			return TC_ACT_SHOT;
-		}
-		state->t_last_ns = r.t_last_ns;
-		if (r.verdict == EDT_DELAY)
-			skb->tstamp = r.departure_ns;
+	now = bpf_ktime_get_ns();
+	/* Concurrent CPUs may race on the pod's clock and CoDel state; like
+	 * Cilium we accept a lost update, which errs by a packet at most. */
+	r = edt_schedule(now, skb->tstamp, *(volatile __u64 *)&state->t_last_ns, wire_len,
+			 limit->rate_bytes_per_sec, limit->horizon_ns);
+	if (r.verdict == EDT_DROP_HORIZON) {
+		__sync_fetch_and_add(&state->drops[BWM_DROP_HORIZON], 1);
+		return TC_ACT_SHOT;
 	}
+
+	/* Only a packet that would wait has a queue to skip. */
+	if (r.verdict == EDT_DELAY && limit->sparse_quantum)
+		flow = lookup_flow(skb, pod);
+	if (flow && sparse_admit(flow, now, wire_len, limit->sparse_quantum,
+				 limit->rate_bytes_per_sec)) {
+		/* The clock advances as if the packet had queued; it leaves now. */
+		state->t_last_ns = r.t_last_ns;
+		__sync_fetch_and_add(&state->sparse_packets, 1);
+		goto sent;
+	}
+
+	if (limit->aqm_target_ns) {
+		struct aqm_params p = { .target_ns = limit->aqm_target_ns,
+					.interval_ns = limit->aqm_interval_ns };
+		__u64 delay = r.verdict == EDT_DELAY ? r.departure_ns - now : 0;
+
+		if (aqm_on_packet(&state->aqm, now, delay, &p)) {
+			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l2_len) < 0) {
+				/* A dropped packet does not advance the clock. */
+				__sync_fetch_and_add(&state->drops[BWM_DROP_AQM], 1);
+				return TC_ACT_SHOT;
+			}
+			__sync_fetch_and_add(&state->ecn_marks, 1);
+		}
+	}
+
+	state->t_last_ns = r.t_last_ns;
+	if (r.verdict == EDT_DELAY) {
+		skb->tstamp = r.departure_ns;
+		if (flow)
+			sparse_queued(flow, r.departure_ns);
+	}
+sent:
 	__sync_fetch_and_add(&state->bytes, wire_len);
 	__sync_fetch_and_add(&state->packets, 1);
 	return TC_ACT_UNSPEC;
@@ -177,7 +270,7 @@ static __always_inline int bwm_egress(struct __sk_buff *skb, __u32 l2_len)
 	pod = classify_pod(skb, l2_len);
 	if (!pod)
 		return TC_ACT_UNSPEC;
-	return pace_pod(skb, pod);
+	return pace_pod(skb, pod, l2_len);
 }
 
 /* Ethernet uplinks (physical NICs, veth, bonds, VLANs). */

@@ -15,6 +15,8 @@
 
 #include <linux/types.h>
 
+#include "aqm.h"
+
 #define BWM_MAX_PODS_DEFAULT 4096
 #define BWM_MAX_ADDRS_PER_POD 16
 #define BWM_POD_NAME_MAX 256
@@ -35,13 +37,20 @@ struct bwm_settings {
 };
 
 /* bwm_pod_limits[pod id]: the pod's egress limit, written by bwmd. */
+#define BWM_LIMIT_ECN (1U << 0)   /* CE-mark ECN-capable packets instead of dropping */
+
 struct bwm_pod_limit {
 	__u64 rate_bytes_per_sec; /* 0: counted but not limited */
 	__u64 horizon_ns;         /* a packet due later than now + horizon is dropped */
+	__u64 aqm_target_ns;      /* CoDel on the virtual queue; 0: off */
+	__u64 aqm_interval_ns;
+	__u32 sparse_quantum;     /* largest packet a sparse flow sends ahead; 0: no bypass */
+	__u32 flags;              /* BWM_LIMIT_* */
 };
 
 enum bwm_drop_reason {
 	BWM_DROP_HORIZON = 0,     /* departure beyond the pod's horizon */
+	BWM_DROP_AQM = 1,         /* CoDel's signal to a packet that is not ECN-capable */
 	BWM_DROP__MAX = 4,        /* room for reasons added without a layout change */
 };
 
@@ -53,6 +62,15 @@ struct bwm_pod_state {
 	__u64 bytes;              /* wire bytes sent (not dropped) */
 	__u64 packets;            /* packets sent (not dropped) */
 	__u64 drops[BWM_DROP__MAX];
+	__u64 ecn_marks;          /* CoDel's signals as CE marks */
+	__u64 sparse_packets;     /* packets of sparse flows sent ahead of the queue */
+	struct aqm_state aqm;
+};
+
+/* bwm_flows: sparse-flow state (sparse.h), per pod and flow hash. */
+struct bwm_flow_key {
+	__u32 pod;
+	__u32 hash;
 };
 
 /* bwm_pod_meta[pod id]: for bwmctl and for a restarted bwmd adopting the

@@ -51,6 +51,13 @@ static const struct key_spec keys[] = {
 	{ "datapath", "fq_buckets_log", KEY_U32,        FIELD(fq_buckets_log), 1, 18 },
 	{ "datapath", "fq_limit",       KEY_U32,        FIELD(fq_limit), 1, 1000000 },
 	{ "datapath", "fq_flow_limit",  KEY_U32,        FIELD(fq_flow_limit), 1, 1000000 },
+	{ "latency", "aqm",            KEY_BOOL,     FIELD(aqm), 0, 0 },
+	{ "latency", "target",         KEY_DURATION, FIELD(aqm_target_ns), 10000ULL, 1000000000ULL },
+	{ "latency", "interval",       KEY_DURATION, FIELD(aqm_interval_ns), 100000ULL, 4000000000ULL },
+	{ "latency", "ecn",            KEY_BOOL,     FIELD(ecn), 0, 0 },
+	{ "latency", "sparse_flows",   KEY_BOOL,     FIELD(sparse_flows), 0, 0 },
+	{ "latency", "sparse_quantum", KEY_U32,      FIELD(sparse_quantum), 64, 65536 },
+	{ "latency", "max_flows",      KEY_U32,      FIELD(max_flows), 1024, 4194304 },
 	{ "bigtcp", "enable",    KEY_AUTO_BOOL, FIELD(bigtcp_enable), 0, 0 },
 	{ "bigtcp", "size",      KEY_U32,       FIELD(bigtcp_size), 65536, 524280 },
 	{ "bigtcp", "uplinks",   KEY_BOOL,      FIELD(bigtcp_uplinks), 0, 0 },
@@ -76,6 +83,15 @@ void config_init_defaults(struct bwm_config *ret)
 		.fq_buckets_log = 10,  /* 1024 buckets per TX queue, fq's default */
 		.fq_limit = 10000,
 		.fq_flow_limit = 1000,
+		/* CoDel's own defaults are 5 ms / 100 ms for the Internet; a
+		 * pod's path inside a datacenter is far shorter. */
+		.aqm = true,
+		.aqm_target_ns = 2 * 1000000ULL,
+		.aqm_interval_ns = 20 * 1000000ULL,
+		.ecn = true,
+		.sparse_flows = true,
+		.sparse_quantum = 3028,   /* two full-size frames: fq's quantum */
+		.max_flows = 65536,
 		.bigtcp_enable = -1,
 		/* 192 KiB, the size Cilium's BIG TCP support uses. */
 		.bigtcp_size = 196608,

@@ -37,6 +37,15 @@ struct bwm_config {
 	uint32_t fq_limit;         /* fq packet limit per TX queue */
 	uint32_t fq_flow_limit;    /* fq packet limit per flow */
 
+	/* [latency]: bounded latency under load (bpf/aqm.h, bpf/sparse.h) */
+	bool aqm;                  /* CoDel on each pod's virtual queue */
+	uint64_t aqm_target_ns;
+	uint64_t aqm_interval_ns;
+	bool ecn;                  /* CE-mark ECN-capable packets rather than drop them */
+	bool sparse_flows;         /* flows that send little skip the pod's queue */
+	uint32_t sparse_quantum;   /* largest packet that may skip it, bytes */
+	uint32_t max_flows;        /* flows tracked for that, per node (LRU) */
+
 	/* [bigtcp] */
 	int bigtcp_enable;         /* 1 on, 0 off, -1 auto: on where the kernel supports it */
 	uint32_t bigtcp_size;      /* GSO/GRO max size in bytes, capped per device */

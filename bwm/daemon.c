@@ -8,13 +8,13 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
 #include "datapath.h"
 #include "log.h"
 #include "netlink.h"
+#include "notify.h"
 #include "pods.h"
 #include "uplinks.h"
 #include "util.h"
@@ -150,8 +150,8 @@ static int apply_uplinks(struct daemon *d)
 
 static void notify_status(struct daemon *d, const struct pods_summary *s)
 {
-	sd_notifyf(false, "STATUS=%u pods enforced, %u pending, %u with errors; %zu/%zu uplinks active",
-		   s->enforced, s->pending, s->errors, count_active_uplinks(d), d->n_uplinks);
+	notify_statusf("%u pods enforced, %u pending, %u with errors; %zu/%zu uplinks active",
+		       s->enforced, s->pending, s->errors, count_active_uplinks(d), d->n_uplinks);
 }
 
 static void reconcile_now(struct daemon *d)
@@ -238,36 +238,46 @@ static int reload(struct daemon *d)
 	bool restart_needed;
 	int r;
 
-	sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		   (unsigned long long)(now_usec_monotonic()));
+	notify_reloading();
 	log_info("Reloading configuration '%s'", d->config_path);
 	r = config_load(d->config_path, true, &next);
 	if (r < 0) {
 		log_error("Configuration '%s' not applied; the previous one stays in force",
 			  d->config_path);
-		sd_notify(false, "READY=1");
+		notify_ready();
 		return 0;
 	}
 	restart_needed = strcmp(next.pin_dir, d->config.pin_dir) != 0 ||
 			 strcmp(next.state_dir, d->config.state_dir) != 0 ||
-			 next.max_pods != d->config.max_pods;
+			 next.max_pods != d->config.max_pods || next.max_flows != d->config.max_flows ||
+			 next.qdisc != d->config.qdisc;
 	if (restart_needed)
-		log_warning("pin_dir, state_dir and max_pods change only when bwmd restarts");
+		log_warning("pin_dir, state_dir, max_pods, max_flows and qdisc change only when bwmd "
+			    "restarts; configuration not applied");
 	else {
 		bool pods_dir_changed = strcmp(next.pods_dir, d->config.pods_dir) != 0;
+		bool qdisc_changed = next.fq_horizon_ns != d->config.fq_horizon_ns ||
+				     next.fq_buckets_log != d->config.fq_buckets_log ||
+				     next.fq_limit != d->config.fq_limit ||
+				     next.fq_flow_limit != d->config.fq_flow_limit;
 
 		config_free(&d->config);
 		d->config = next;
 		log_set_max_level(d->config.log_level);
 		datapath_set_queue_fix(d->dp, d->config.queue_fix);
 		apply_uplinks(d);
+		if (qdisc_changed)
+			for (size_t i = 0; i < d->n_uplinks; i++)
+				if (d->uplinks[i].active)
+					setup_uplink(d, &d->uplinks[i]);
 		if (pods_dir_changed)
 			watch_pods_dir(d);
-		schedule_reconcile(d);
+		/* Now, not deferred: READY=1 below ends the reload once applied. */
+		reconcile_now(d);
 	}
 	if (restart_needed)
 		config_free(&next);
-	sd_notify(false, "READY=1");
+	notify_ready();
 	return 0;
 }
 
@@ -278,7 +288,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	if (si->ssi_signo == SIGHUP)
 		return reload(d);
 	log_info("Received %s, stopping", strsignal((int)si->ssi_signo));
-	sd_notify(false, "STOPPING=1");
+	notify_stopping();
 	return sd_event_exit(d->event, 0);
 }
 
@@ -307,6 +317,7 @@ static int open_everything(struct daemon *d)
 	struct datapath_options dp_options = {
 		.pin_dir = d->config.pin_dir,
 		.max_pods = d->config.max_pods,
+		.max_flows = d->config.max_flows,
 		.queue_fix = d->config.queue_fix,
 	};
 	sigset_t mask;
@@ -328,9 +339,9 @@ static int open_everything(struct daemon *d)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up signal handling: %m");
 	/* WATCHDOG=1 from the loop itself, so a stuck loop is caught. */
-	r = sd_event_set_watchdog(d->event, true);
+	r = notify_watchdog_start(d->event);
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up the systemd watchdog: %m");
+		return r;
 
 	r = netlink_open(&d->sk);
 	if (r < 0)
@@ -384,7 +395,7 @@ int daemon_run(struct daemon *d)
 	reconcile_now(d);
 
 	/* Programs attached, maps filled: now systemd may order others after us. */
-	sd_notify(false, "READY=1");
+	notify_ready();
 	log_info("bwmd ready: %zu uplink(s), pods from '%s'", d->n_uplinks, d->config.pods_dir);
 
 	r = sd_event_loop(d->event);

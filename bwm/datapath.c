@@ -63,7 +63,7 @@ static int pin_program(struct bpf_program *prog, const char *pin_dir)
 	return bpf_program__pin(prog, path);
 }
 
-static int set_pod_capacity(struct bwm_bpf *skel, uint32_t max_pods)
+static int set_capacity(struct bwm_bpf *skel, uint32_t max_pods, uint32_t max_flows)
 {
 	struct bpf_map *per_pod[] = {
 		skel->maps.bwm_pod_by_ifindex, skel->maps.bwm_pod_limits,
@@ -76,6 +76,9 @@ static int set_pod_capacity(struct bwm_bpf *skel, uint32_t max_pods)
 		if (r < 0)
 			return r;
 	}
+	r = bpf_map__set_max_entries(skel->maps.bwm_flows, max_flows);
+	if (r < 0)
+		return r;
 	/* Dual-stack pods have two addresses, some more. */
 	return bpf_map__set_max_entries(skel->maps.bwm_pod_by_addr, max_pods * 4);
 }
@@ -130,7 +133,7 @@ int datapath_open(const struct datapath_options *options, struct datapath **ret)
 		free(dp->pin_dir);
 		return log_error_errno(r, "Failed to open the BPF object: %m");
 	}
-	r = set_pod_capacity(dp->skel, options->max_pods);
+	r = set_capacity(dp->skel, options->max_pods, options->max_flows ? options->max_flows : 65536);
 	if (r >= 0)
 		r = bwm_bpf__load(dp->skel);
 	if (r < 0) {
@@ -141,7 +144,7 @@ int datapath_open(const struct datapath_options *options, struct datapath **ret)
 					       "(needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON, or root)");
 		if (r == -EINVAL)
 			return log_error_errno(r, "Failed to load the BPF programs: %m (maps pinned under '%s' "
-					       "by another bwm version or max_pods? 'bwmd --cleanup' removes them)",
+					       "by another bwm version, or max_pods/max_flows changed? 'bwmd --cleanup' removes them)",
 					       options->pin_dir);
 		return log_error_errno(r, "Failed to load the BPF programs: %m");
 	}

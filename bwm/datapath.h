@@ -21,6 +21,7 @@ struct datapath;
 struct datapath_options {
 	const char *pin_dir;
 	uint32_t max_pods;   /* pod ids are 1..max_pods-1 */
+	uint32_t max_flows;  /* sparse-flow state entries (LRU) */
 	bool queue_fix;
 };
 

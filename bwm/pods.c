@@ -221,6 +221,14 @@ static void want_from_spec(struct scanned_pod *s, struct reconcile_want *w,
 	/* bit/s -> bytes/s; the smallest limit kubelet accepts (1k) is 125. */
 	w->limit.rate_bytes_per_sec = spec->egress_bps / 8;
 	w->limit.horizon_ns = config->pod_horizon_ns;
+	if (config->aqm) {
+		w->limit.aqm_target_ns = config->aqm_target_ns;
+		w->limit.aqm_interval_ns = config->aqm_interval_ns;
+	}
+	if (config->sparse_flows)
+		w->limit.sparse_quantum = config->sparse_quantum;
+	if (config->ecn)
+		w->limit.flags |= BWM_LIMIT_ECN;
 
 	if (spec->ifname[0]) {
 		w->meta.ifindex = if_nametoindex(spec->ifname);

@@ -171,8 +171,8 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 {
 	size_t n = 0;
 
-	fprintf(out, "%-24s %-15s %12s %12s %12s %10s %12s\n", "POD", "INTERFACE", "LIMIT", "RATE",
-		"PACKETS", "DROPS", "QUEUE");
+	fprintf(out, "%-24s %-15s %12s %12s %12s %10s %10s %10s\n", "POD", "INTERFACE", "LIMIT", "RATE",
+		"PACKETS", "DROPS", "ECN-CE", "QUEUE");
 	for (size_t i = 0; i < s->n_pods; i++) {
 		const struct pod_stats *p = &s->pods[i];
 		char limit[32], rate[32], delay[32];
@@ -187,9 +187,10 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 			snprintf(limit, sizeof(limit), "none");
 		format_bitrate(p->rate_bps, rate, sizeof(rate));
 		format_delay(p->queue_delay_ns, delay, sizeof(delay));
-		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %12s\n", p->meta.name,
+		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %10llu %10s\n", p->meta.name,
 			p->meta.ifname[0] ? p->meta.ifname : "-", limit, rate,
-			(unsigned long long)p->state.packets, (unsigned long long)drops, delay);
+			(unsigned long long)p->state.packets, (unsigned long long)drops,
+			(unsigned long long)p->state.ecn_marks, delay);
 		n++;
 	}
 	return n;
@@ -253,10 +254,12 @@ size_t pod_stats_print_json(FILE *out, const struct pod_stats_snapshot *s, const
 			fprintf(out, "%.0f", p->rate_bps);
 		else
 			fprintf(out, "null");
-		fprintf(out, ",\"bytes\":%llu,\"packets\":%llu,\"drops\":{\"horizon\":%llu}"
-			",\"queue_delay_ns\":%llu}",
+		fprintf(out, ",\"bytes\":%llu,\"packets\":%llu,\"drops\":{\"horizon\":%llu,\"aqm\":%llu}"
+			",\"ecn_marks\":%llu,\"sparse_packets\":%llu,\"queue_delay_ns\":%llu}",
 			(unsigned long long)p->state.bytes, (unsigned long long)p->state.packets,
 			(unsigned long long)p->state.drops[BWM_DROP_HORIZON],
+			(unsigned long long)p->state.drops[BWM_DROP_AQM],
+			(unsigned long long)p->state.ecn_marks, (unsigned long long)p->state.sparse_packets,
 			(unsigned long long)p->queue_delay_ns);
 		n++;
 	}

@@ -13,8 +13,7 @@ static bool meta_same(const struct bwm_pod_meta *a, const struct bwm_pod_meta *b
 bool reconcile_same(const struct reconcile_want *want, const struct reconcile_have *have)
 {
 	return have->id != 0 && meta_same(&want->meta, &have->meta) &&
-	       want->limit.rate_bytes_per_sec == have->limit.rate_bytes_per_sec &&
-	       want->limit.horizon_ns == have->limit.horizon_ns;
+	       memcmp(&want->limit, &have->limit, sizeof(want->limit)) == 0;
 }
 
 static int one(const struct reconcile_want *want, const struct reconcile_have *have,

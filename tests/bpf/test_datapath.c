@@ -87,8 +87,8 @@ struct run_result {
 
 /* Runs the Ethernet egress program once; ctx carries wire_len, tstamp,
  * ingress_ifindex as the kernel would at tc egress. */
-static struct run_result run(const struct packet *p, size_t len, uint32_t wire_len,
-			     uint64_t tstamp, uint32_t ingress_ifindex)
+static struct run_result run_out(const struct packet *p, size_t len, uint32_t wire_len,
+				 uint64_t tstamp, uint32_t ingress_ifindex, struct packet *out)
 {
 	struct __sk_buff ctx_in = {
 		.wire_len = wire_len, .tstamp = tstamp, .ingress_ifindex = ingress_ifindex,
@@ -98,6 +98,7 @@ static struct run_result run(const struct packet *p, size_t len, uint32_t wire_l
 		    .data_in = p, .data_size_in = len,
 		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
 		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		    .data_out = out, .data_size_out = out ? sizeof(*out) : 0,
 		    .repeat = 1);
 	struct run_result r;
 
@@ -108,11 +109,17 @@ static struct run_result run(const struct packet *p, size_t len, uint32_t wire_l
 	return r;
 }
 
-static void add_pod(uint32_t id, const char *name, const char *addr, uint32_t ifindex,
-		    uint64_t rate, uint64_t horizon)
+static struct run_result run(const struct packet *p, size_t len, uint32_t wire_len,
+			     uint64_t tstamp, uint32_t ingress_ifindex)
+{
+	return run_out(p, len, wire_len, tstamp, ingress_ifindex, NULL);
+}
+
+static void add_pod_limit(uint32_t id, const char *name, const char *addr, uint32_t ifindex,
+			  const struct bwm_pod_limit *limit_in)
 {
 	struct bwm_pod_meta meta = { .ifindex = ifindex };
-	struct bwm_pod_limit limit = { .rate_bytes_per_sec = rate, .horizon_ns = horizon };
+	struct bwm_pod_limit limit = *limit_in;
 
 	snprintf(meta.name, sizeof(meta.name), "%s", name);
 	if (addr && strchr(addr, ':')) {
@@ -127,6 +134,15 @@ static void add_pod(uint32_t id, const char *name, const char *addr, uint32_t if
 		bwm_addr_key_from_ipv4(&meta.addrs[meta.naddrs++], a4);
 	}
 	assert_int_equal(datapath_pod_update(dp, id, &meta, &limit), 0);
+}
+
+/* Plain EDT: no CoDel, no sparse-flow bypass. */
+static void add_pod(uint32_t id, const char *name, const char *addr, uint32_t ifindex,
+		    uint64_t rate, uint64_t horizon)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = rate, .horizon_ns = horizon };
+
+	add_pod_limit(id, name, addr, ifindex, &limit);
 }
 
 static struct bwm_pod_state pod_state(uint32_t id)
@@ -295,6 +311,102 @@ static void queue_mapping_is_reset(void **unused)
 	assert_int_equal(run(&p, len, 1500, 0, 0).queue_mapping, 0);
 }
 
+/* Over the 20-byte header; 0 when the header's own checksum is right. */
+static uint16_t ipv4_checksum(const void *header)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < sizeof(struct iphdr); i += 2) {
+		uint16_t w;
+
+		memcpy(&w, (const uint8_t *)header + i, sizeof(w));
+		sum += w;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* At 1 Mbit/s, 1500-byte bulk packets queue 12 ms apart; a small packet of
+ * another flow then leaves at once, and still moves the pod's clock by its
+ * own time on the wire. */
+static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
+				       .sparse_quantum = 3028 };
+	struct packet bulk, sparse;
+	size_t bulk_len = packet_v4(&bulk, "198.18.0.20");
+	size_t sparse_len = packet_v4(&sparse, "198.18.0.20");
+	uint64_t clock, skipped, small_ns = sparse_len * 1000000000ULL / MBIT_S(1);
+
+	bulk.v4.tcp.source = htons(40000);
+	sparse.v4.tcp.source = htons(40001);
+	add_pod_limit(10, "sparse", "198.18.0.20", 0, &limit);
+	/* The bulk flow's first packet leaves now; the first that would wait
+	 * skips the queue too, as any new flow's does (fq_codel's new-flow
+	 * priority); then the flow's own clock holds it back: the rest wait. */
+	for (int i = 0; i < 4; i++)
+		run(&bulk, bulk_len, 1500, 0, 0);
+	assert_true(run(&bulk, bulk_len, 1500, 0, 0).tstamp > 0);
+	assert_int_equal(pod_state(10).sparse_packets, 1);
+	clock = pod_state(10).t_last_ns;
+	skipped = pod_state(10).sparse_packets;
+
+	/* wire_len may not be below the packet's length (test_run checks). */
+	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, 0);
+	assert_int_equal(pod_state(10).t_last_ns, clock + small_ns);
+	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
+	/* Right away again: the flow's own clock (8 x its wire time) says it
+	 * has had its share, so it queues behind the pod's clock. */
+	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, clock + 2 * small_ns);
+	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
+}
+
+/* CoDel with a 1 ms target and a 1 ns interval signals the third packet
+ * that waits more than 1 ms: an ECN-capable one is CE-marked and sent, a
+ * Not-ECT one is dropped and the clock does not move. */
+static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
+				       .aqm_target_ns = 1 * MS, .aqm_interval_ns = 1,
+				       .flags = BWM_LIMIT_ECN };
+	struct packet p, out, p6;
+	size_t len = packet_v4(&p, "198.18.0.21");
+	size_t len6 = packet_v6(&p6, "fd00:18::21");
+	struct run_result r;
+	uint64_t clock;
+
+	p.v4.ip.tos = 0x02;   /* ECT(0) */
+	p.v4.ip.check = ipv4_checksum((const uint8_t *)&p + sizeof(struct ethhdr));
+	add_pod_limit(11, "codel", "198.18.0.21", 0, &limit);
+	run(&p, len, 1500, 0, 0);   /* leaves now */
+	run(&p, len, 1500, 0, 0);   /* waits 12 ms: above target, not yet persistent */
+	r = run_out(&p, len, 1500, 0, 0, &out);   /* persistent: signalled */
+	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+	assert_int_equal(out.v4.ip.tos & 3, 3);   /* CE */
+	assert_int_equal(ipv4_checksum((const uint8_t *)&out + sizeof(struct ethhdr)), 0);   /* checksum still valid */
+	assert_int_equal(pod_state(11).ecn_marks, 1);
+
+	/* The next signal is due one interval later: the next packet. */
+	p.v4.ip.tos = 0;   /* Not-ECT */
+	p.v4.ip.check = 0;
+	p.v4.ip.check = ipv4_checksum((const uint8_t *)&p + sizeof(struct ethhdr));
+	clock = pod_state(11).t_last_ns;
+	assert_int_equal(run(&p, len, 1500, 0, 0).verdict, TC_ACT_SHOT);
+	assert_int_equal(pod_state(11).drops[BWM_DROP_AQM], 1);
+	assert_int_equal(pod_state(11).t_last_ns, clock);
+
+	/* IPv6: ECN in the traffic class. */
+	add_pod_limit(12, "codel6", "fd00:18::21", 0, &limit);
+	p6.v6.ip.flow_lbl[0] = 0x20;   /* traffic class low nibble 0x2: ECT(0) */
+	run(&p6, len6, 1500, 0, 0);
+	run(&p6, len6, 1500, 0, 0);
+	r = run_out(&p6, len6, 1500, 0, 0, &out);
+	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+	assert_int_equal(out.v6.ip.flow_lbl[0] & 0x30, 0x30);
+	assert_int_equal(pod_state(12).ecn_marks, 1);
+}
+
 static void report_cost_per_packet(void **unused)
 {
 	struct packet p;
@@ -322,6 +434,8 @@ int main(void)
 		cmocka_unit_test(unlimited_pod_is_counted_not_paced),
 		cmocka_unit_test(limit_change_and_removal_take_effect),
 		cmocka_unit_test(queue_mapping_is_reset),
+		cmocka_unit_test(sparse_flow_leaves_ahead_of_the_queue),
+		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
 		cmocka_unit_test(report_cost_per_packet),
 	};
 
