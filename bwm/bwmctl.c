@@ -7,15 +7,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "bigtcp_links.h"
 #include "config.h"
 #include "log.h"
+#include "netlink.h"
 #include "podstats.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: bwmctl [OPTIONS] status [POD]\n"
-		"Shows each pod's limit, achieved rate, packets, drops and queue delay.\n\n"
+		"       bwmctl [OPTIONS] links\n"
+		"status: each pod's limit, achieved rate, packets, drops, ECN marks, queue delay.\n"
+		"links:  the BIG TCP sizes of the links bwm manages, and theirs before bwm.\n\n"
 		"  -c, --config PATH      configuration file (default " BWM_CONFIG_PATH_DEFAULT ")\n"
 		"  -p, --pin-dir DIR      pinned maps directory (default: from the configuration)\n"
 		"  -i, --interval SECONDS sampling interval for the achieved rate (default 1; 0: none)\n"
@@ -74,6 +78,21 @@ out:
 	return r;
 }
 
+static int links(const struct bwm_config *config, bool json)
+{
+	struct nl_sock *sk = NULL;
+	int r;
+
+	r = netlink_open(&sk);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open a netlink socket: %m");
+	r = bigtcp_links_print(stdout, sk, config, json);
+	if (r < 0)
+		log_error_errno(r, "Failed to read '%s': %m", config->state_dir);
+	netlink_close(sk);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -118,7 +137,8 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	if (optind >= argc || strcmp(argv[optind], "status") != 0) {
+	if (optind >= argc ||
+	    (strcmp(argv[optind], "status") != 0 && strcmp(argv[optind], "links") != 0)) {
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
@@ -129,7 +149,10 @@ int main(int argc, char **argv)
 	r = config_load(config_path, true, &config);
 	if (r < 0)
 		return EXIT_FAILURE;
-	r = status(pin_dir ? pin_dir : config.pin_dir, only, interval, json);
+	if (strcmp(argv[optind], "links") == 0)
+		r = links(&config, json);
+	else
+		r = status(pin_dir ? pin_dir : config.pin_dir, only, interval, json);
 	config_free(&config);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

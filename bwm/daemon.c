@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-event.h>
 
+#include "bigtcp_links.h"
 #include "config.h"
 #include "datapath.h"
 #include "log.h"
@@ -27,6 +28,7 @@ struct daemon {
 	struct link_monitor *links;
 	struct datapath *dp;
 	struct pods *pods;
+	struct bigtcp_links *bigtcp;
 	struct uplink *uplinks;
 	size_t n_uplinks;
 	sd_event_source *pods_watch;
@@ -97,7 +99,8 @@ static void setup_uplink(struct daemon *d, struct uplink *u)
 		log_warning("Uplink '%s' does not exist; it is set up when it appears", u->name);
 		return;
 	}
-	uplink_setup(&env, u);
+	if (uplink_setup(&env, u) >= 0)
+		bigtcp_links_uplink(d->bigtcp, d->sk, &d->config, u->ifindex, u->name);
 }
 
 /* Brings the uplink set in line with the configuration: new names are set
@@ -157,8 +160,15 @@ static void notify_status(struct daemon *d, const struct pods_summary *s)
 static void reconcile_now(struct daemon *d)
 {
 	struct pods_summary summary = {};
+	int *ifindexes = NULL;
+	char **ifnames = NULL;
+	size_t n = 0;
 
 	pods_reconcile(d->pods, d->dp, &d->config, &summary);
+	if (pods_interfaces(d->pods, &ifindexes, &ifnames, &n) >= 0)
+		bigtcp_links_pods(d->bigtcp, d->sk, &d->config, ifindexes, ifnames, n);
+	free(ifindexes);
+	strv_free(ifnames);
 	notify_status(d, &summary);
 }
 
@@ -256,20 +266,27 @@ static int reload(struct daemon *d)
 			    "restarts; configuration not applied");
 	else {
 		bool pods_dir_changed = strcmp(next.pods_dir, d->config.pods_dir) != 0;
+		bool bigtcp_changed = next.bigtcp_enable != d->config.bigtcp_enable ||
+				      next.bigtcp_size != d->config.bigtcp_size ||
+				      next.bigtcp_uplinks != d->config.bigtcp_uplinks ||
+				      next.bigtcp_pod_links != d->config.bigtcp_pod_links ||
+				      next.bigtcp_pod_peers != d->config.bigtcp_pod_peers;
 		bool qdisc_changed = next.fq_horizon_ns != d->config.fq_horizon_ns ||
 				     next.fq_buckets_log != d->config.fq_buckets_log ||
 				     next.fq_limit != d->config.fq_limit ||
 				     next.fq_flow_limit != d->config.fq_flow_limit;
 
+		/* The old sizes back first; the new ones go on below. */
+		if (bigtcp_changed)
+			bigtcp_links_restore_all(d->bigtcp, d->sk, &d->config);
 		config_free(&d->config);
 		d->config = next;
 		log_set_max_level(d->config.log_level);
 		datapath_set_queue_fix(d->dp, d->config.queue_fix);
 		apply_uplinks(d);
-		if (qdisc_changed)
-			for (size_t i = 0; i < d->n_uplinks; i++)
-				if (d->uplinks[i].active)
-					setup_uplink(d, &d->uplinks[i]);
+		for (size_t i = 0; i < d->n_uplinks; i++)
+			if (d->uplinks[i].active && (qdisc_changed || bigtcp_changed))
+				setup_uplink(d, &d->uplinks[i]);
 		if (pods_dir_changed)
 			watch_pods_dir(d);
 		/* Now, not deferred: READY=1 below ends the reload once applied. */
@@ -356,6 +373,9 @@ static int open_everything(struct daemon *d)
 	r = datapath_open(&dp_options, &d->dp);
 	if (r < 0)
 		return r;
+	r = bigtcp_links_new(&d->bigtcp);
+	if (r < 0)
+		return log_error_errno(r, "Out of memory: %m");
 	r = pods_new(d->config.max_pods, &d->pods);
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate the pod table: %m");
@@ -407,9 +427,10 @@ int daemon_run(struct daemon *d)
 
 		for (size_t i = 0; i < d->n_uplinks; i++)
 			uplink_teardown(&env, &d->uplinks[i]);
+		bigtcp_links_restore_all(d->bigtcp, d->sk, &d->config);
 		d->dp = datapath_close(d->dp);
 		datapath_unpin(d->config.pin_dir);
-		log_info("Cleaned up: programs detached, qdiscs restored, pins removed");
+		log_info("Cleaned up: programs detached, qdiscs and BIG TCP sizes restored, pins removed");
 	} else {
 		log_info("Stopped; pinned programs keep enforcing until bwmd returns or 'bwmd --cleanup'");
 	}
@@ -424,6 +445,7 @@ struct daemon *daemon_free(struct daemon *d)
 	sd_event_source_disable_unref(d->reconcile_pending);
 	sd_event_unref(d->event);
 	pods_free(d->pods);
+	bigtcp_links_free(d->bigtcp);
 	datapath_close(d->dp);
 	link_monitor_close(d->links);
 	netlink_close(d->sk);
@@ -449,6 +471,7 @@ int daemon_cleanup(const char *config_path)
 		return log_error_errno(r, "Failed to open a netlink socket: %m");
 	}
 	r = uplinks_cleanup_all(sk, &config);
+	bigtcp_links_restore_all(NULL, sk, &config);
 	r2 = datapath_unpin(config.pin_dir);
 	if (r2 < 0)
 		log_error_errno(r2, "Failed to remove pins under '%s': %m", config.pin_dir);

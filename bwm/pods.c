@@ -587,3 +587,31 @@ int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config 
 		*ret_summary = summary;
 	return r;
 }
+
+int pods_interfaces(const struct pods *p, int **ret_ifindexes, char ***ret_ifnames, size_t *ret_n)
+{
+	int *ifindexes = calloc(p->n_entries + 1, sizeof(int));
+	char **ifnames = calloc(p->n_entries + 1, sizeof(char *));
+	size_t n = 0;
+
+	if (!ifindexes || !ifnames)
+		goto fail;
+	for (size_t i = 0; i < p->n_entries; i++) {
+		const struct pod_entry *e = &p->entries[i];
+
+		if (!e->id || !e->meta.ifindex)
+			continue;
+		ifindexes[n] = (int)e->meta.ifindex;
+		ifnames[n] = strdup(e->meta.ifname);
+		if (!ifnames[n++])
+			goto fail;
+	}
+	*ret_ifindexes = ifindexes;
+	*ret_ifnames = ifnames;
+	*ret_n = n;
+	return 0;
+fail:
+	free(ifindexes);
+	strv_free(ifnames);
+	return -ENOMEM;
+}

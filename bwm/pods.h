@@ -32,4 +32,8 @@ int pods_adopt(struct pods *p, struct datapath *dp);
 int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config *config,
 		   struct pods_summary *ret_summary);
 
+/* The host-side interfaces of the pods in the maps (index and name, n
+ * each); the caller frees both arrays and the names. */
+int pods_interfaces(const struct pods *p, int **ret_ifindexes, char ***ret_ifnames, size_t *ret_n);
+
 #endif /* BWM_PODS_H */

@@ -99,6 +99,7 @@ static int setup_qdisc(const struct uplink_env *env, struct uplink *u)
 	return r;
 }
 
+/* Returns 1 if a recorded root was put back, 0 if there was none. */
 static int restore_qdisc(struct nl_sock *sk, const struct bwm_config *config, int ifindex,
 			 const char *ifname)
 {
@@ -117,7 +118,7 @@ static int restore_qdisc(struct nl_sock *sk, const struct bwm_config *config, in
 	if (r < 0)
 		return r;
 	unlink(path);
-	return 0;
+	return 1;
 }
 
 int uplink_setup(const struct uplink_env *env, struct uplink *u)
@@ -194,11 +195,12 @@ static int teardown_device(struct nl_sock *sk, const struct bwm_config *config, 
 	if (r >= 0)
 		remove_own_clsact(sk, config, ifindex, ifname);
 	r2 = restore_qdisc(sk, config, ifindex, ifname);
-	if (r >= 0 && r2 >= 0) {
-		state_path(config, ifname, "attached", path, sizeof(path));
-		unlink(path);
-	}
-	return r < 0 ? r : r2;
+	if (r < 0 || r2 < 0)
+		return r < 0 ? r : r2;
+	state_path(config, ifname, "attached", path, sizeof(path));
+	unlink(path);
+	log_info("Uplink '%s': detached%s", ifname, r2 > 0 ? ", root qdisc restored" : "");
+	return 0;
 }
 
 int uplink_teardown(const struct uplink_env *env, struct uplink *u)
@@ -209,8 +211,6 @@ int uplink_teardown(const struct uplink_env *env, struct uplink *u)
 		return 0;
 	r = teardown_device(env->sk, env->config, u->ifindex, u->name);
 	u->active = false;
-	if (r >= 0)
-		log_info("Uplink '%s': detached, root qdisc restored", u->name);
 	return r;
 }
 
@@ -262,8 +262,6 @@ int uplinks_cleanup_all(struct nl_sock *sk, const struct bwm_config *config)
 		k = teardown_device(sk, config, ifindex, ifname);
 		if (k < 0)
 			r = k;
-		else
-			log_info("Uplink '%s': detached, root qdisc restored", ifname);
 	}
 	closedir(d);
 	return r;
