@@ -110,12 +110,8 @@ static int ensure_state_dir(const struct bwm_config *config)
 {
 	char path[PATH_MAX];
 
-	if (mkdir(config->state_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
 	snprintf(path, sizeof(path), "%s/" BIGTCP_STATE_SUBDIR, config->state_dir);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mkdir_p(path, 0700);
 }
 
 /* Records the link's sizes (unless an earlier bwmd did), then sets the size.

@@ -31,26 +31,6 @@ struct datapath {
 	uint32_t max_pods;
 };
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	char *p;
-
-	if (!copy)
-		return -ENOMEM;
-	for (p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(copy, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int pin_program(struct bpf_program *prog, const char *pin_dir)
 {
 	char path[PATH_MAX];

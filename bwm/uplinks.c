@@ -33,12 +33,8 @@ static int ensure_state_dir(const struct bwm_config *config)
 {
 	char path[PATH_MAX];
 
-	if (mkdir(config->state_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
 	snprintf(path, sizeof(path), "%s/" UPLINK_STATE_SUBDIR, config->state_dir);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mkdir_p(path, 0700);
 }
 
 static int write_marker(const char *path)

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +46,9 @@ static inline void strv_freep(char ***l)
 	strv_free(*l);
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+/* Creates path and its missing parents with mode; existing ones are fine. */
+int mkdir_p(const char *path, mode_t mode);
 
 /* CLOCK_MONOTONIC in microseconds (sd_notify's MONOTONIC_USEC=). */
 unsigned long long now_usec_monotonic(void);

@@ -125,19 +125,26 @@ topo_node() {
 	ip netns exec "$NS_node" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 }
 
-# topo_pod_routed K: pod namespace pod<K> behind host interface pod<K>h,
-# addresses 198.18.K.2 and fd00:18:K::2, routed (as Calico does).
-topo_pod_routed() {
-	local k=$1
+# make_pod K ADDR4/LEN ADDR6/LEN GW4 GW6: namespace pod<K> whose eth0 is
+# paired with pod<K>h in the node namespace, with default routes via GW4/GW6.
+make_pod() {
+	local k=$1 addr4=$2 addr6=$3 gw4=$4 gw6=$5
 	netns_add "pod$k" >/dev/null
 	local ns_var="NS_pod$k"
 	local ns=${!ns_var}
 	ip -n "$NS_node" link add "pod${k}h" type veth peer name eth0 netns "$ns"
-	ip -n "$ns" addr add "198.18.$k.2/24" dev eth0
-	ip -n "$ns" addr add "fd00:18:$k::2/64" dev eth0 nodad
+	ip -n "$ns" addr add "$addr4" dev eth0
+	ip -n "$ns" addr add "$addr6" dev eth0 nodad
 	ip -n "$ns" link set eth0 up
-	ip -n "$ns" route add default via "198.18.$k.1"
-	ip -n "$ns" -6 route add default via "fd00:18:$k::1"
+	ip -n "$ns" route add default via "$gw4"
+	ip -n "$ns" -6 route add default via "$gw6"
+}
+
+# topo_pod_routed K: pod<K> behind host interface pod<K>h, addresses
+# 198.18.K.2 and fd00:18:K::2, routed (as Calico does).
+topo_pod_routed() {
+	local k=$1
+	make_pod "$k" "198.18.$k.2/24" "fd00:18:$k::2/64" "198.18.$k.1" "fd00:18:$k::1"
 	ip -n "$NS_node" addr add "198.18.$k.1/24" dev "pod${k}h"
 	ip -n "$NS_node" addr add "fd00:18:$k::1/64" dev "pod${k}h" nodad
 	ip -n "$NS_node" link set "pod${k}h" up
@@ -155,15 +162,7 @@ topo_bridge() {
 # 198.18.100.K and fd00:18:100::K.
 topo_pod_bridged() {
 	local k=$1
-	netns_add "pod$k" >/dev/null
-	local ns_var="NS_pod$k"
-	local ns=${!ns_var}
-	ip -n "$NS_node" link add "pod${k}h" type veth peer name eth0 netns "$ns"
-	ip -n "$ns" addr add "198.18.100.$k/24" dev eth0
-	ip -n "$ns" addr add "fd00:18:100::$k/64" dev eth0 nodad
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" route add default via 198.18.100.1
-	ip -n "$ns" -6 route add default via fd00:18:100::1
+	make_pod "$k" "198.18.100.$k/24" "fd00:18:100::$k/64" 198.18.100.1 fd00:18:100::1
 	ip -n "$NS_node" link set "pod${k}h" master br0 up
 }
 
