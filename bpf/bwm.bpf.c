@@ -10,8 +10,9 @@
  *      rate (EDT); drop the packet if it would leave beyond the horizon;
  *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue;
  *   5. any other packet is stamped with its departure time, which the fq
- *      qdisc honours, unless CoDel on the virtual queue signals it: then it
- *      is CE-marked (ECN-capable) or dropped.
+ *      qdisc honours, unless CoDel, watching how long packets wait in the
+ *      pod's virtual queue, signals it: then it is CE-marked (ECN-capable)
+ *      or dropped.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -238,9 +239,7 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_l
 	if (limit->aqm_target_ns) {
 		struct aqm_params p = { .target_ns = limit->aqm_target_ns,
 					.interval_ns = limit->aqm_interval_ns };
-		__u64 delay = r.verdict == EDT_DELAY ? r.departure_ns - now : 0;
-
-		if (aqm_on_packet(&state->aqm, now, delay, &p)) {
+		if (aqm_on_packet(&state->aqm, now, edt_wait_ns(&r, now), &p)) {
 			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l2_len) < 0) {
 				/* A dropped packet does not advance the clock. */
 				__sync_fetch_and_add(&state->drops[BWM_DROP_AQM], 1);

@@ -33,8 +33,19 @@ enum edt_verdict {
 struct edt_result {
 	__u64 departure_ns;   /* when the packet may leave */
 	__u64 t_last_ns;      /* the pod's new departure clock */
+	__u64 tx_ns;          /* the packet's own time on the wire at the pod's rate */
 	enum edt_verdict verdict;
 };
+
+/* How long the packet waits before its own transmission starts: the pod's
+ * virtual queue ahead of it. CoDel's sojourn time, without the packet's own
+ * serialisation (a 64 KB GSO packet alone is 52 ms at 10 Mbit/s). */
+static __always_inline __u64 edt_wait_ns(const struct edt_result *r, __u64 now)
+{
+	if (r->verdict != EDT_DELAY || r->departure_ns <= now + r->tx_ns)
+		return 0;
+	return r->departure_ns - r->tx_ns - now;
+}
 
 static __always_inline __u64 edt_sat_add(__u64 a, __u64 b)
 {
@@ -68,7 +79,8 @@ edt_schedule(__u64 now, __u64 skb_tstamp, __u64 t_last, __u32 wire_len,
 	if (skb_tstamp > now && skb_tstamp - now < horizon_ns)
 		t = skb_tstamp;
 
-	t_next = edt_sat_add(t_last, edt_tx_time_ns(wire_len, rate_bytes_per_sec));
+	r.tx_ns = edt_tx_time_ns(wire_len, rate_bytes_per_sec);
+	t_next = edt_sat_add(t_last, r.tx_ns);
 	if (t_next <= t) {
 		r.verdict = EDT_SEND_NOW;
 		r.departure_ns = t;

@@ -362,8 +362,10 @@ static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
 	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
 }
 
-/* CoDel with a 1 ms target and a 1 ns interval signals the third packet
- * that waits more than 1 ms: an ECN-capable one is CE-marked and sent, a
+/* CoDel with a 1 ms target and a 1 ns interval: at 1 Mbit/s the second
+ * packet only waits for its own 12 ms on the wire (no queue ahead of it),
+ * the third waits 12 ms behind it (above target), the fourth finds the wait
+ * persistent and is signalled: an ECN-capable one is CE-marked and sent, a
  * Not-ECT one is dropped and the clock does not move. */
 static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 {
@@ -380,7 +382,8 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 	p.v4.ip.check = ipv4_checksum((const uint8_t *)&p + sizeof(struct ethhdr));
 	add_pod_limit(11, "codel", "198.18.0.21", 0, &limit);
 	run(&p, len, 1500, 0, 0);   /* leaves now */
-	run(&p, len, 1500, 0, 0);   /* waits 12 ms: above target, not yet persistent */
+	run(&p, len, 1500, 0, 0);   /* nothing ahead of it */
+	run(&p, len, 1500, 0, 0);   /* 12 ms ahead of it: above target */
 	r = run_out(&p, len, 1500, 0, 0, &out);   /* persistent: signalled */
 	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
 	assert_int_equal(out.v4.ip.tos & 3, 3);   /* CE */
@@ -399,6 +402,7 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 	/* IPv6: ECN in the traffic class. */
 	add_pod_limit(12, "codel6", "fd00:18::21", 0, &limit);
 	p6.v6.ip.flow_lbl[0] = 0x20;   /* traffic class low nibble 0x2: ECT(0) */
+	run(&p6, len6, 1500, 0, 0);
 	run(&p6, len6, 1500, 0, 0);
 	run(&p6, len6, 1500, 0, 0);
 	r = run_out(&p6, len6, 1500, 0, 0, &out);

@@ -101,6 +101,20 @@ static void clock_saturates_instead_of_wrapping(void **state)
 	assert_int_equal(r.verdict, EDT_DROP_HORIZON);
 }
 
+static void wait_excludes_the_packets_own_wire_time(void **state)
+{
+	uint64_t now = 1000 * MS;
+	/* 10 Mbit/s: a 64 KB packet takes 52.4 ms; 3 ms of queue ahead of it. */
+	struct edt_result r = edt_schedule(now, 0, now + 3 * MS, 65536, 1250000, 1000 * MS);
+
+	assert_int_equal(r.verdict, EDT_DELAY);
+	assert_int_equal(r.tx_ns, 52428800);
+	assert_int_equal(edt_wait_ns(&r, now), 3 * MS);
+	/* Leaving now: no wait. */
+	r = edt_schedule(now, 0, 0, 65536, 1250000, 1000 * MS);
+	assert_int_equal(edt_wait_ns(&r, now), 0);
+}
+
 static void long_run_holds_the_rate(void **state)
 {
 	/* 1 s of saturating 64 KB GSO packets at 1 Gbit/s: the clock advances
@@ -130,6 +144,7 @@ int main(void)
 		cmocka_unit_test(tcp_pacing_time_is_respected),
 		cmocka_unit_test(nonsense_tstamp_is_ignored),
 		cmocka_unit_test(clock_saturates_instead_of_wrapping),
+		cmocka_unit_test(wait_excludes_the_packets_own_wire_time),
 		cmocka_unit_test(long_run_holds_the_rate),
 	};
 
