@@ -32,7 +32,6 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/attr.h>
-#include <netlink/handlers.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
@@ -43,6 +42,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "nl_request.h"
 #include "util.h"
 
 /* The numbering in bigtcp.h continues Debian 12's header from here. */
@@ -133,17 +133,6 @@ struct nl_sock *bigtcp_socket_free(struct nl_sock *sk)
 	return NULL;
 }
 
-static void nl_msg_freep(struct nl_msg **m)
-{
-	nlmsg_free(*m);  /* accepts NULL */
-}
-
-static void nl_cb_putp(struct nl_cb **cb)
-{
-	if (*cb)
-		nl_cb_put(*cb);
-}
-
 /* What one RTM_NEWLINK answer says about the link. */
 struct link_info {
 	bool seen;
@@ -152,14 +141,13 @@ struct link_info {
 	int link, link_netnsid;
 };
 
-struct transaction {
+/* What the answers to one request said. */
+struct answers {
 	int ifindex;          /* answers about other links are skipped */
 	struct link_info link;
 	int nsid;             /* from RTM_NEWNSID */
 	bool has_nsid;
-	int error;            /* the kernel's errno, negative */
-	bool done;            /* ack or error seen */
-	char reason[160];     /* the kernel's extended ack message, or ours */
+	int error;            /* a malformed answer: -EBADMSG */
 };
 
 static struct nla_policy link_policy[BIGTCP_IFLA_MAX + 1] = {
@@ -177,7 +165,7 @@ static struct nla_policy nsid_policy[NETNSA_MAX + 1] = {
 	[NETNSA_NSID] = { .type = NLA_S32 },
 };
 
-static int on_nsid(struct nlmsghdr *nlh, struct transaction *t)
+static int on_nsid(struct nlmsghdr *nlh, struct answers *t)
 {
 	struct nlattr *tb[NETNSA_MAX + 1];
 
@@ -192,9 +180,9 @@ static int on_nsid(struct nlmsghdr *nlh, struct transaction *t)
 	return NL_OK;
 }
 
-static int on_valid(struct nl_msg *msg, void *arg)
+static int on_answer(struct nl_msg *msg, void *arg)
 {
-	struct transaction *t = arg;
+	struct answers *t = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlattr *tb[BIGTCP_IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
 	struct link_info *l = &t->link;
@@ -240,83 +228,13 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int on_ack(struct nl_msg *msg, void *arg)
+/* Sends msg and reads its answers into t. reason, if not NULL, gets the
+ * kernel's extended-ack message. */
+static int transact(struct nl_sock *sk, struct nl_msg *msg, struct answers *t, char *reason, size_t reason_size)
 {
-	struct transaction *t = arg;
+	int r = nl_request(sk, msg, on_answer, t, reason, reason_size);
 
-	t->done = true;
-	return NL_STOP;
-}
-
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct transaction *t = arg;
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *) ((const char *) e - NLMSG_HDRLEN);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
-
-	t->error = e->error;
-	t->done = true;
-
-	/* Extended ack TLVs (NETLINK_EXT_ACK) follow the echoed request, or
-	 * just its header when NETLINK_CAP_ACK capped it. */
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	off = NLA_ALIGN(off);
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + off)
-		return NL_STOP;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *) ((char *) e + off),
-		      (int) (nlh->nlmsg_len - NLMSG_HDRLEN - off), NULL) < 0 || !tb[NLMSGERR_ATTR_MSG])
-		return NL_STOP;
-	nla_strlcpy(t->reason, tb[NLMSGERR_ATTR_MSG], sizeof(t->reason));
-	return NL_STOP;
-}
-
-/* libnl's own codes stand in for errno only where no kernel answer exists. */
-static int nlerr_to_errno(int nlerr)
-{
-	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_AGAIN:
-		return -EAGAIN;
-	case NLE_INTR:
-		return -EINTR;
-	case NLE_BAD_SOCK:
-		return -EBADF;
-	default:
-		return -EIO;
-	}
-}
-
-/* Sends msg (with NLM_F_ACK) and reads until its ack or error. */
-static int transact(struct nl_sock *sk, struct nl_msg *msg, struct transaction *t)
-{
-	_cleanup_(nl_cb_putp) struct nl_cb *cb = NULL;
-	int r;
-
-	/* A private callback set: the caller's socket keeps its own. */
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, t);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, t);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, t);
-
-	r = nl_send_auto(sk, msg);
-	if (r < 0)
-		return log_debug_errno(nlerr_to_errno(r), "Failed to send rtnetlink request: %s", nl_geterror(r));
-	while (!t->done) {
-		r = nl_recvmsgs(sk, cb);
-		if (r < 0 && t->error == 0)
-			return log_debug_errno(nlerr_to_errno(r), "Failed to read rtnetlink answer: %s",
-					       nl_geterror(r));
-		if (r < 0)
-			break;
-	}
-	return t->error;
+	return r < 0 ? r : t->error;
 }
 
 static struct nl_msg *link_msg(int type, int ifindex)
@@ -335,7 +253,7 @@ static struct nl_msg *link_msg(int type, int ifindex)
 static int get_link(struct nl_sock *sk, int netnsid, int ifindex, struct link_info *ret)
 {
 	_cleanup_(nl_msg_freep) struct nl_msg *msg = NULL;
-	struct transaction t = { .ifindex = ifindex };
+	struct answers t = { .ifindex = ifindex };
 	int r;
 
 	if (ifindex <= 0)
@@ -344,7 +262,7 @@ static int get_link(struct nl_sock *sk, int netnsid, int ifindex, struct link_in
 	if (!msg || nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0 ||
 	    (netnsid >= 0 && nla_put_s32(msg, IFLA_TARGET_NETNSID, netnsid) < 0))
 		return -ENOMEM;
-	r = transact(sk, msg, &t);
+	r = transact(sk, msg, &t, NULL, 0);
 	if (r < 0)
 		return log_debug_errno(r, "RTM_GETLINK for ifindex %d (netnsid %d) failed: %m", ifindex, netnsid);
 	if (!t.link.seen)
@@ -392,14 +310,14 @@ static int nsid_of_netns_fd(struct nl_sock *sk, int fd, int *ret)
 {
 	_cleanup_(nl_msg_freep) struct nl_msg *msg = NULL;
 	struct rtgenmsg g = { .rtgen_family = AF_UNSPEC };
-	struct transaction t = { 0 };
+	struct answers t = { 0 };
 	int r;
 
 	msg = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK);
 	if (!msg || nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(msg, NETNSA_FD, (uint32_t) fd) < 0)
 		return -ENOMEM;
-	r = transact(sk, msg, &t);
+	r = transact(sk, msg, &t, NULL, 0);
 	if (r < 0)
 		return r;
 	if (!t.has_nsid)
@@ -563,7 +481,8 @@ static int write_sizes(struct nl_sock *sk, int ifindex, const struct bigtcp_size
 	reason[0] = '\0';
 	for (unsigned i = 0; i < n; i++) {
 		_cleanup_(nl_msg_freep) struct nl_msg *msg = NULL;
-		struct transaction t = { .ifindex = ifindex };
+		struct answers t = { .ifindex = ifindex };
+		char extack[160];
 
 		msg = link_msg(RTM_NEWLINK, ifindex);
 		if (!msg)
@@ -571,10 +490,10 @@ static int write_sizes(struct nl_sock *sk, int ifindex, const struct bigtcp_size
 		for (unsigned j = 0; j < steps[i].n; j++)
 			if (nla_put_u32(msg, steps[i].attr[j], steps[i].value[j]) < 0)
 				return -ENOMEM;
-		r = transact(sk, msg, &t);
+		r = transact(sk, msg, &t, extack, sizeof(extack));
 		if (r < 0) {
 			snprintf(reason, reason_size, "setting %s to %u%s%s", ifla_name(steps[i].attr[0]),
-				 steps[i].value[0], t.reason[0] ? ": " : "", t.reason);
+				 steps[i].value[0], extack[0] ? ": " : "", extack);
 			return r;
 		}
 	}

@@ -10,25 +10,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "nl_request.h"
 #include "util.h"
-
-/* libnl returns its own error codes; map the common ones back to errno. */
-static int nl_to_errno(int nlerr)
-{
-	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_PERM: return -EPERM;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_EXIST: return -EEXIST;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_AGAIN: return -EAGAIN;
-	default: return -EIO;
-	}
-}
 
 int netlink_open(struct nl_sock **ret)
 {
@@ -40,7 +23,7 @@ int netlink_open(struct nl_sock **ret)
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0) {
 		nl_socket_free(sk);
-		return nl_to_errno(r);
+		return nlerr_to_errno(r);
 	}
 	*ret = sk;
 	return 0;
@@ -112,11 +95,11 @@ int netlink_default_route_devices(struct nl_sock *sk, char ***ret_names)
 		return -ENOMEM;
 	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
 	if (r < 0)
-		return nl_to_errno(r);
+		return nlerr_to_errno(r);
 	r = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes);
 	if (r < 0) {
 		nl_cache_free(links);
-		return nl_to_errno(r);
+		return nlerr_to_errno(r);
 	}
 	w.links = links;
 	nl_cache_foreach(routes, collect_default_route, &w);
@@ -136,7 +119,7 @@ int netlink_link_is_l3(struct nl_sock *sk, int ifindex, bool *ret_l3)
 
 	r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
 	if (r < 0)
-		return nl_to_errno(r);
+		return nlerr_to_errno(r);
 	type = rtnl_link_get_arptype(link);
 	rtnl_link_put(link);
 	*ret_l3 = type == ARPHRD_NONE || type == ARPHRD_RAWIP || type == ARPHRD_TUNNEL ||
@@ -150,7 +133,7 @@ int netlink_tc_filter_count(struct nl_sock *sk, int ifindex, unsigned parent, in
 	int r = rtnl_cls_alloc_cache(sk, ifindex, parent, &filters);
 
 	if (r < 0)
-		return nl_to_errno(r);
+		return nlerr_to_errno(r);
 	*ret_count = nl_cache_nitems(filters);
 	nl_cache_free(filters);
 	return 0;
@@ -209,7 +192,7 @@ int link_monitor_open(link_event_fn fn, void *userdata, struct link_monitor **re
 		r = nl_socket_set_buffer_size(m->sk, 4 * 1024 * 1024, 0);
 	if (r < 0) {
 		nl_socket_free(m->sk);
-		return nl_to_errno(r);
+		return nlerr_to_errno(r);
 	}
 	*ret = TAKE_PTR(m);
 	return 0;
@@ -235,7 +218,7 @@ int link_monitor_dispatch(struct link_monitor *m)
 			m->fn(LINK_EVENT_RESYNC, 0, "", m->userdata);
 			return 0;
 		}
-		return nl_to_errno(r);
+		return nlerr_to_errno(r);
 	}
 }
 

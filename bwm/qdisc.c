@@ -13,10 +13,8 @@
 #include <limits.h>
 #include <linux/pkt_sched.h>
 #include <netlink/attr.h>
-#include <netlink/handlers.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +22,13 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "nl_request.h"
 #include "util.h"
 
 #define BWM_HANDLE TC_H_MAKE(QDISC_BWM_MAJOR << 16, 0)
 #define KIND_MAX 16                /* TCA_KIND: IFNAMSIZ in the kernel */
 #define OPTS_MAX (64 * 1024)       /* an rtnetlink attribute's length is 16 bits */
 #define SAVED_MAGIC "bwm-qdisc-saved 1"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
 
 /* One qdisc as the kernel dumped it: enough to ask for it again. */
 struct qrec {
@@ -68,18 +63,6 @@ struct qdisc_saved *qdisc_saved_free(struct qdisc_saved *s)
 	return NULL;
 }
 
-static void nl_msg_freep(struct nl_msg **m)
-{
-	if (*m)
-		nlmsg_free(*m);
-}
-
-static void nl_cb_putp(struct nl_cb **cb)
-{
-	if (*cb)
-		nl_cb_put(*cb);
-}
-
 static bool is_bwm_handle(uint32_t handle)
 {
 	return TC_H_MAJ(handle) == BWM_HANDLE;
@@ -99,95 +82,7 @@ static bool kind_has_user_classes(const char *kind)
 	return false;
 }
 
-/* ---- one rtnetlink transaction ---- */
-
-struct nl_txn {
-	nl_recvmsg_msg_cb_t on_msg;  /* each reply message, may be NULL */
-	void *arg;
-	bool done;
-	int error;                   /* negative errno from the kernel */
-	char extack[160];            /* the kernel's extended-ack message */
-};
-
-static int txn_on_valid(struct nl_msg *msg, void *arg)
-{
-	struct nl_txn *t = arg;
-
-	return t->on_msg ? t->on_msg(msg, t->arg) : NL_OK;
-}
-
-static int txn_on_end(struct nl_msg *msg, void *arg)
-{
-	struct nl_txn *t = arg;
-
-	t->done = true;
-	return NL_STOP;
-}
-
-static int txn_on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	struct nl_txn *t = arg;
-	/* libnl hands over the payload of the NLMSG_ERROR message. */
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)((const uint8_t *)e - NLMSG_HDRLEN);
-	size_t len = nlmsg_datalen(nlh);
-	size_t off = sizeof(*e);
-
-	t->done = true;
-	t->error = e->error < 0 ? e->error : -EIO;
-
-	/* Extended ack TLVs follow the echoed request unless it was capped
-	 * (include/uapi/linux/netlink.h, netlink_ack()). */
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len >= NLMSG_HDRLEN)
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	off = NLMSG_ALIGN(off);
-	if (off < len) {
-		struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-
-		if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((uint8_t *)e + off),
-			      (int)(len - off), NULL) == 0 && tb[NLMSGERR_ATTR_MSG])
-			snprintf(t->extack, sizeof(t->extack), "%.*s",
-				 (int)strnlen(nla_data(tb[NLMSGERR_ATTR_MSG]), nla_len(tb[NLMSGERR_ATTR_MSG])),
-				 (const char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
-	}
-	return NL_STOP;
-}
-
-/* Sends msg (with NLM_F_ACK) and reads replies until the ack, the end of a
- * dump or an error. Returns 0 or a negative errno; t->extack says why. */
-static int txn_run(struct nl_sock *sk, struct nl_msg *msg, struct nl_txn *t)
-{
-	_cleanup_(nl_cb_putp) struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	static const int one = 1;
-	int r;
-
-	if (!cb)
-		return -ENOMEM;
-	/* Ask for the kernel's reason with errors ("Specified qdisc kind is
-	 * unknown"); libnl 3.7 has no setter for this. Failure is harmless. */
-	(void) setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, txn_on_valid, t);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, txn_on_end, t);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, txn_on_end, t);
-	nl_cb_err(cb, NL_CB_CUSTOM, txn_on_error, t);
-
-	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
-	r = nl_send_auto(sk, msg);
-	if (r < 0)
-		return log_debug_errno(EIO, "Failed to send rtnetlink request: %s", nl_geterror(r));
-
-	/* A reply and its ack may come in separate datagrams. */
-	while (!t->done) {
-		r = nl_recvmsgs(sk, cb);
-		if (t->error < 0)
-			return t->error;
-		if (r < 0)
-			return log_debug_errno(EIO, "Failed to read rtnetlink reply: %s", nl_geterror(r));
-	}
-	return 0;
-}
+/* ---- messages ---- */
 
 /* A RTM_*QDISC request for ifindex; kind may be NULL (deletion). */
 static struct nl_msg *qdisc_msg(int type, int flags, int ifindex, uint32_t parent,
@@ -280,12 +175,11 @@ static int qdisc_dump(struct nl_sock *sk, int ifindex, struct qdisc_list *ret)
 {
 	_cleanup_(nl_msg_freep) struct nl_msg *msg = qdisc_msg(RTM_GETQDISC, NLM_F_DUMP, 0, 0, 0, NULL);
 	struct qdisc_list l = { .ifindex = ifindex };
-	struct nl_txn t = { .on_msg = on_qdisc, .arg = &l };
 	int r;
 
 	if (!msg)
 		return -ENOMEM;
-	r = txn_run(sk, msg, &t);
+	r = nl_request(sk, msg, on_qdisc, &l, NULL, 0);
 	if (r >= 0)
 		r = l.error;
 	if (r < 0) {
@@ -425,37 +319,45 @@ bool qdisc_has_bwm_root(struct nl_sock *sk, int ifindex)
 
 /* ---- requests ---- */
 
+/*
+ * The requests below leave the kernel's extended-ack message in extack, ""
+ * when there is none (also when they fail before asking).
+ */
+
 /* Creates q (kind, handle, options as dumped) at its parent, replacing what
  * is there; with the same kind and handle the kernel changes it in place
  * (tc_modify_qdisc()). */
-static int qdisc_replay(struct nl_sock *sk, int ifindex, const struct qrec *q, struct nl_txn *t)
+static int qdisc_replay(struct nl_sock *sk, int ifindex, const struct qrec *q, char *extack, size_t extack_size)
 {
 	_cleanup_(nl_msg_freep) struct nl_msg *msg =
 		qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, q->parent, q->handle, q->kind);
 
+	extack[0] = '\0';
 	if (!msg)
 		return -ENOMEM;
 	if (q->has_opts && nla_put(msg, TCA_OPTIONS, (int)q->opts_len, q->opts) < 0)
 		return -EMSGSIZE;
-	return txn_run(sk, msg, t);
+	return nl_request(sk, msg, NULL, NULL, extack, extack_size);
 }
 
-static int qdisc_delete_root(struct nl_sock *sk, int ifindex, uint32_t handle, struct nl_txn *t)
+static int qdisc_delete_root(struct nl_sock *sk, int ifindex, uint32_t handle, char *extack, size_t extack_size)
 {
 	_cleanup_(nl_msg_freep) struct nl_msg *msg = qdisc_msg(RTM_DELQDISC, 0, ifindex, TC_H_ROOT, handle, NULL);
 
+	extack[0] = '\0';
 	if (!msg)
 		return -ENOMEM;
-	return txn_run(sk, msg, t);
+	return nl_request(sk, msg, NULL, NULL, extack, extack_size);
 }
 
 static int fq_request(struct nl_sock *sk, int ifindex, uint32_t parent, uint32_t handle,
-		      const struct qdisc_fq_params *p, struct nl_txn *t)
+		      const struct qdisc_fq_params *p, char *extack, size_t extack_size)
 {
 	_cleanup_(nl_msg_freep) struct nl_msg *msg =
 		qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, parent, handle, "fq");
 	struct nlattr *opts;
 
+	extack[0] = '\0';
 	if (!msg)
 		return -ENOMEM;
 	opts = nla_nest_start(msg, TCA_OPTIONS);
@@ -471,7 +373,7 @@ static int fq_request(struct nl_sock *sk, int ifindex, uint32_t parent, uint32_t
 	    nla_put_u8(msg, TCA_FQ_HORIZON_DROP, 1) < 0)
 		return -EMSGSIZE;
 	nla_nest_end(msg, opts);
-	return txn_run(sk, msg, t);
+	return nl_request(sk, msg, NULL, NULL, extack, extack_size);
 }
 
 static int on_link(struct nl_msg *msg, void *arg)
@@ -492,12 +394,11 @@ static int link_num_tx_queues(struct nl_sock *sk, int ifindex, uint32_t *ret)
 	_cleanup_(nl_msg_freep) struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
 	uint32_t ntx = 0;
-	struct nl_txn t = { .on_msg = on_link, .arg = &ntx };
 	int r;
 
 	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
 		return -ENOMEM;
-	r = txn_run(sk, msg, &t);
+	r = nl_request(sk, msg, on_link, &ntx, NULL, 0);
 	if (r < 0)
 		return r;
 	if (ntx == 0)
@@ -550,16 +451,16 @@ static bool is_unknown_kind(int r, const char *extack)
 
 /* ---- restore ---- */
 
-static const char *extack_sep(const struct nl_txn *t)
+static const char *extack_sep(const char *extack)
 {
-	return t->extack[0] ? ": " : "";
+	return extack[0] ? ": " : "";
 }
 
 int qdisc_restore_root(struct nl_sock *sk, int ifindex, const char *ifname, const struct qdisc_saved *s)
 {
 	_cleanup_(qdisc_list_done) struct qdisc_list l = {};
 	const struct qrec *now;
-	struct nl_txn t = {};
+	char extack[160];
 	int r, ret = 0;
 
 	r = qdisc_dump(sk, ifindex, &l);
@@ -575,19 +476,18 @@ int qdisc_restore_root(struct nl_sock *sk, int ifindex, const char *ifname, cons
 	if (s->root.handle == 0) {
 		/* Deleting the root makes the kernel attach its default again
 		 * (qdisc_graft() -> dev_activate() -> attach_default_qdiscs()). */
-		r = qdisc_delete_root(sk, ifindex, now->handle, &t);
+		r = qdisc_delete_root(sk, ifindex, now->handle, extack, sizeof(extack));
 		if (r < 0)
 			return log_warning_errno(r, "Failed to delete bwm's root qdisc of '%s': %m%s%s",
-						 ifname, extack_sep(&t), t.extack);
+						 ifname, extack_sep(extack), extack);
 	} else {
-		r = qdisc_replay(sk, ifindex, &s->root, &t);
+		r = qdisc_replay(sk, ifindex, &s->root, extack, sizeof(extack));
 		if (r < 0) {
 			log_warning_errno(r, "Failed to restore root qdisc '%s' %x: of '%s', leaving the kernel's default: %m%s%s",
-					  s->root.kind, TC_H_MAJ(s->root.handle) >> 16, ifname, extack_sep(&t), t.extack);
-			t = (struct nl_txn) {};
-			if (qdisc_delete_root(sk, ifindex, now->handle, &t) < 0)
+					  s->root.kind, TC_H_MAJ(s->root.handle) >> 16, ifname, extack_sep(extack), extack);
+			if (qdisc_delete_root(sk, ifindex, now->handle, extack, sizeof(extack)) < 0)
 				log_warning_errno(r, "Failed to delete bwm's root qdisc of '%s': %m%s%s",
-						  ifname, extack_sep(&t), t.extack);
+						  ifname, extack_sep(extack), extack);
 			return r;
 		}
 	}
@@ -595,12 +495,11 @@ int qdisc_restore_root(struct nl_sock *sk, int ifindex, const char *ifname, cons
 	for (size_t i = 0; i < s->n_leaves; i++) {
 		const struct qrec *q = &s->leaves[i];
 
-		t = (struct nl_txn) {};
-		r = qdisc_replay(sk, ifindex, q, &t);
+		r = qdisc_replay(sk, ifindex, q, extack, sizeof(extack));
 		if (r < 0) {
 			log_warning_errno(r, "Failed to restore qdisc '%s' %x: at parent %x:%x of '%s', leaving the kernel's default there: %m%s%s",
 					  q->kind, TC_H_MAJ(q->handle) >> 16, TC_H_MAJ(q->parent) >> 16,
-					  TC_H_MIN(q->parent), ifname, extack_sep(&t), t.extack);
+					  TC_H_MIN(q->parent), ifname, extack_sep(extack), extack);
 			if (ret == 0)
 				ret = r;
 		}
@@ -613,9 +512,9 @@ int qdisc_restore_root(struct nl_sock *sk, int ifindex, const char *ifname, cons
 int qdisc_install_fq(struct nl_sock *sk, int ifindex, const char *ifname, const struct qdisc_fq_params *p)
 {
 	_cleanup_qdisc_saved_ struct qdisc_saved *before = NULL;
-	struct nl_txn t = {};
+	char extack[160];
 	uint32_t ntx, real;
-	int r;
+	int r, rr;
 
 	if (p->horizon_ns / 1000 > UINT32_MAX)
 		return log_error_errno(ERANGE, "fq horizon of %" PRIu64 " ns is too large for '%s'", p->horizon_ns, ifname);
@@ -640,30 +539,27 @@ int qdisc_install_fq(struct nl_sock *sk, int ifindex, const char *ifname, const 
 	real = sysfs_real_tx_queues(ifname, ntx);
 	if (real > 1) {
 		r = qdisc_replay(sk, ifindex, &(struct qrec) {
-			.parent = TC_H_ROOT, .handle = BWM_HANDLE, .kind = "mq" }, &t);
-		for (uint32_t i = 0; r >= 0 && i < ntx; i++) {
-			t = (struct nl_txn) {};
-			r = fq_request(sk, ifindex, TC_H_MAKE(BWM_HANDLE, i + 1), 0, p, &t);
-		}
+			.parent = TC_H_ROOT, .handle = BWM_HANDLE, .kind = "mq" }, extack, sizeof(extack));
+		for (uint32_t i = 0; r >= 0 && i < ntx; i++)
+			r = fq_request(sk, ifindex, TC_H_MAKE(BWM_HANDLE, i + 1), 0, p, extack, sizeof(extack));
 	} else
-		r = fq_request(sk, ifindex, TC_H_ROOT, BWM_HANDLE, p, &t);
+		r = fq_request(sk, ifindex, TC_H_ROOT, BWM_HANDLE, p, extack, sizeof(extack));
 	if (r >= 0) {
 		log_debug("Installed %s on '%s' (%" PRIu32 " of %" PRIu32 " TX queues in use)",
 			  real > 1 ? "mq + fq" : "fq", ifname, real, ntx);
 		return 0;
 	}
 
-	/* Don't leave the device half configured (mq with default leaves). */
-	struct nl_txn failed = t;
-	int rr = qdisc_restore_root(sk, ifindex, ifname, before);
-
-	if (is_unknown_kind(r, failed.extack))
+	/* Don't leave the device half configured (mq with default leaves).
+	 * extack stays the failed request's: the restore has its own. */
+	rr = qdisc_restore_root(sk, ifindex, ifname, before);
+	if (is_unknown_kind(r, extack))
 		return log_full_errno(LOG_ERR, EOPNOTSUPP,
 				      "Cannot install fq on '%s': the kernel has no 'fq' qdisc "
 				      "(build it with CONFIG_NET_SCH_FQ or load module sch_fq); %s",
 				      ifname, rr < 0 ? "restoring the previous root qdisc failed" : "the previous root qdisc is back");
 	return log_error_errno(r, "Failed to install %s on '%s': %m%s%s; %s",
-			       real > 1 ? "mq + fq" : "fq", ifname, extack_sep(&failed), failed.extack,
+			       real > 1 ? "mq + fq" : "fq", ifname, extack_sep(extack), extack,
 			       rr < 0 ? "restoring the previous root qdisc failed" : "the previous root qdisc is back");
 }
 
