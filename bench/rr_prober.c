@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rr_prober: many concurrent TCP request/response flows, each from its own
+ * network namespace (pod), measured on one clock; netperf TCP_RR in spirit.
+ * sockperf measures one flow at a time and netperf is not in Debian's main
+ * archive, hence this small tool (bench/run cross-checks it against sockperf
+ * on a single flow).
+ *
+ *   rr_prober server --port PORT
+ *       echoes whatever each connection sends, until killed
+ *   rr_prober client --server ADDR --port PORT --netns NS[,NS...]
+ *                    [--flows-per-ns N] [--size BYTES] [--time S] [--warmup S]
+ *                    [--cdf FILE]
+ *       one flow per namespace (times N), each sending SIZE bytes and waiting
+ *       for SIZE bytes back, back to back; after the warm-up, every round
+ *       trip is recorded. Prints one JSON object; --cdf writes
+ *       "latency_us fraction" lines for plotting.
+ *
+ * A namespace is entered with setns() only to create its socket: a socket
+ * keeps the namespace it was made in, so one epoll loop drives them all.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SIZE 65536
+#define CONNECT_TIMEOUT_MS 10000
+#define CDF_POINTS 400
+
+struct flow {
+	int fd;
+	size_t sent, received;     /* bytes of the current transaction */
+	uint64_t started_ns;       /* when its request was first written */
+	uint64_t transactions;     /* completed after the warm-up */
+};
+
+struct samples {
+	uint64_t *ns;
+	size_t n, cap;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int samples_add(struct samples *s, uint64_t v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 65536;
+		uint64_t *ns = realloc(s->ns, cap * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		s->ns = ns;
+		s->cap = cap;
+	}
+	s->ns[s->n++] = v;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted samples, in microseconds. */
+static double percentile_us(const struct samples *s, double p)
+{
+	size_t rank = (size_t)(p / 100.0 * (double)s->n + 0.999999);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > s->n)
+		rank = s->n;
+	return (double)s->ns[rank - 1] / 1000.0;
+}
+
+static int run_server(uint16_t port)
+{
+	/* One IPv6 socket serves IPv4 too (as ::ffff:a.b.c.d). */
+	struct sockaddr_in6 addr = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	static char buf[MAX_SIZE];
+	struct epoll_event ev, events[64];
+	int one = 1, zero = 0, lfd, efd;
+
+	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	efd = epoll_create1(EPOLL_CLOEXEC);
+	if (lfd < 0 || efd < 0) {
+		perror("rr_prober server: socket");
+		return 1;
+	}
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(lfd, 4096) < 0) {
+		perror("rr_prober server: bind/listen");
+		return 1;
+	}
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = lfd };
+	epoll_ctl(efd, EPOLL_CTL_ADD, lfd, &ev);
+	for (;;) {
+		int n = epoll_wait(efd, events, 64, -1);
+
+		if (n < 0 && errno != EINTR) {
+			perror("rr_prober server: epoll_wait");
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = events[i].data.fd;
+			ssize_t r;
+
+			if (fd == lfd) {
+				int c;
+
+				while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+					setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+					ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
+					epoll_ctl(efd, EPOLL_CTL_ADD, c, &ev);
+				}
+				continue;
+			}
+			/* Blocking socket, readable: the echo of a request up to
+			 * MAX_SIZE fits the socket buffer, so the write does not
+			 * stall the other connections. */
+			r = read(fd, buf, sizeof(buf));
+			if (r <= 0 || write(fd, buf, (size_t)r) != r) {
+				epoll_ctl(efd, EPOLL_CTL_DEL, fd, NULL);
+				close(fd);
+			}
+		}
+	}
+}
+
+/* A socket created in namespace ns, connecting (non-blocking) to addr. */
+static int flow_socket(const char *ns, const struct sockaddr_storage *addr, socklen_t addr_len,
+		       int home_ns)
+{
+	char path[512];
+	int nsfd, fd, one = 1;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "rr_prober: cannot enter namespace '%s': %m\n", ns);
+		if (nsfd >= 0)
+			close(nsfd);
+		return -1;
+	}
+	close(nsfd);
+	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (setns(home_ns, CLONE_NEWNET) < 0) {
+		perror("rr_prober: setns back");
+		exit(1);
+	}
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)addr, addr_len) < 0 && errno != EINPROGRESS) {
+		fprintf(stderr, "rr_prober: connect from '%s': %m\n", ns);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool all_connected(struct flow *flows, size_t n, int efd)
+{
+	struct epoll_event events[64];
+	uint64_t deadline = now_ns() + CONNECT_TIMEOUT_MS * 1000000ULL;
+	size_t pending = n;
+
+	while (pending && now_ns() < deadline) {
+		int k = epoll_wait(efd, events, 64, 100);
+
+		for (int i = 0; i < k; i++) {
+			struct flow *f = events[i].data.ptr;
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err) {
+				fprintf(stderr, "rr_prober: connect: %s\n", strerror(err));
+				return false;
+			}
+			/* Connected: from now on wait for replies only. */
+			events[i].events = EPOLLIN;
+			epoll_ctl(efd, EPOLL_CTL_MOD, f->fd, &events[i]);
+			pending--;
+		}
+	}
+	if (pending)
+		fprintf(stderr, "rr_prober: %zu of %zu flows did not connect\n", pending, n);
+	return pending == 0;
+}
+
+/* Writes the rest of f's request; -1 when the flow broke. */
+static int flow_send(struct flow *f, const char *buf, size_t size)
+{
+	while (f->sent < size) {
+		ssize_t w = write(f->fd, buf, size - f->sent);
+
+		if (w < 0)
+			return errno == EAGAIN ? 0 : -1;
+		f->sent += (size_t)w;
+	}
+	return 0;
+}
+
+static void print_results(const struct flow *flows, size_t n, struct samples *s, double secs,
+			  size_t size, unsigned broken, const char *cdf_path)
+{
+	uint64_t fmin = UINT64_MAX, fmax = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		fmin = flows[i].transactions < fmin ? flows[i].transactions : fmin;
+		fmax = flows[i].transactions > fmax ? flows[i].transactions : fmax;
+	}
+	qsort(s->ns, s->n, sizeof(*s->ns), cmp_u64);
+	printf("{\"flows\": %zu, \"size\": %zu, \"seconds\": %.3f, \"transactions\": %zu, "
+	       "\"tps\": %.1f, \"broken_flows\": %u, \"flow_tps_min\": %.1f, \"flow_tps_max\": %.1f",
+	       n, size, secs, s->n, (double)s->n / secs, broken, (double)fmin / secs,
+	       (double)fmax / secs);
+	if (s->n) {
+		double sum = 0;
+
+		for (size_t i = 0; i < s->n; i++)
+			sum += (double)s->ns[i];
+		printf(", \"min_us\": %.1f, \"mean_us\": %.1f, \"p50_us\": %.1f, \"p90_us\": %.1f, "
+		       "\"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f",
+		       (double)s->ns[0] / 1000.0, sum / (double)s->n / 1000.0,
+		       percentile_us(s, 50), percentile_us(s, 90), percentile_us(s, 99),
+		       percentile_us(s, 99.9), (double)s->ns[s->n - 1] / 1000.0);
+	}
+	printf("}\n");
+
+	if (cdf_path && s->n) {
+		FILE *f = fopen(cdf_path, "we");
+
+		if (!f) {
+			fprintf(stderr, "rr_prober: %s: %m\n", cdf_path);
+			return;
+		}
+		for (size_t k = 0; k < CDF_POINTS; k++) {
+			size_t i = k * (s->n - 1) / (CDF_POINTS - 1);
+
+			fprintf(f, "%.1f %.6f\n", (double)s->ns[i] / 1000.0,
+				(double)(i + 1) / (double)s->n);
+		}
+		fclose(f);
+	}
+}
+
+struct client_options {
+	const char *server;
+	uint16_t port;
+	char *netns;             /* comma-separated */
+	unsigned flows_per_ns;
+	size_t size;
+	double time_s, warmup_s;
+	const char *cdf;
+};
+
+/* An IPv4 or IPv6 address and port. */
+static int parse_server(const char *text, uint16_t port, struct sockaddr_storage *ret,
+			socklen_t *ret_len)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ret;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ret;
+
+	memset(ret, 0, sizeof(*ret));
+	if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(port);
+		*ret_len = sizeof(*v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(port);
+		*ret_len = sizeof(*v6);
+		return 0;
+	}
+	return -1;
+}
+
+static int run_client(const struct client_options *o)
+{
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	static char buf[MAX_SIZE];
+	struct epoll_event events[256];
+	struct samples samples = {};
+	struct flow *flows = NULL;
+	size_t n = 0;
+	unsigned broken = 0;
+	uint64_t t0, t_measure, t_end;
+	int home_ns, efd;
+
+	if (parse_server(o->server, o->port, &addr, &addr_len) < 0) {
+		fprintf(stderr, "rr_prober: '%s' is not an IPv4 or IPv6 address\n", o->server);
+		return 2;
+	}
+	home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	efd = epoll_create1(EPOLL_CLOEXEC);
+	if (home_ns < 0 || efd < 0) {
+		perror("rr_prober");
+		return 1;
+	}
+	for (char *save = NULL, *ns = strtok_r(o->netns, ",", &save); ns;
+	     ns = strtok_r(NULL, ",", &save)) {
+		for (unsigned k = 0; k < o->flows_per_ns; k++) {
+			struct flow *grown = realloc(flows, (n + 1) * sizeof(*flows));
+			struct epoll_event ev;
+
+			if (!grown)
+				return 1;
+			flows = grown;
+			flows[n] = (struct flow){ .fd = flow_socket(ns, &addr, addr_len, home_ns) };
+			if (flows[n].fd < 0)
+				return 1;
+			ev = (struct epoll_event){ .events = EPOLLOUT, .data.ptr = &flows[n] };
+			n++;
+			epoll_ctl(efd, EPOLL_CTL_ADD, flows[n - 1].fd, &ev);
+		}
+	}
+	/* realloc may have moved the flows: point epoll at their final place. */
+	for (size_t i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = &flows[i] };
+
+		epoll_ctl(efd, EPOLL_CTL_MOD, flows[i].fd, &ev);
+	}
+	if (!n || !all_connected(flows, n, efd))
+		return 1;
+
+	memset(buf, 'r', sizeof(buf));
+	t0 = now_ns();
+	t_measure = t0 + (uint64_t)(o->warmup_s * 1e9);
+	t_end = t_measure + (uint64_t)(o->time_s * 1e9);
+	for (size_t i = 0; i < n; i++) {
+		flows[i].started_ns = now_ns();
+		if (flow_send(&flows[i], buf, o->size) < 0)
+			return 1;
+	}
+	for (;;) {
+		uint64_t now = now_ns();
+		int k;
+
+		if (now >= t_end)
+			break;
+		k = epoll_wait(efd, events, 256, (int)((t_end - now) / 1000000ULL) + 1);
+		for (int i = 0; i < k; i++) {
+			struct flow *f = events[i].data.ptr;
+			ssize_t r = read(f->fd, buf, o->size - f->received);
+
+			if (r <= 0) {
+				if (r < 0 && errno == EAGAIN)
+					continue;
+				/* A broken flow stops; the others go on. */
+				epoll_ctl(efd, EPOLL_CTL_DEL, f->fd, NULL);
+				broken++;
+				continue;
+			}
+			f->received += (size_t)r;
+			if (f->received < o->size)
+				continue;
+			now = now_ns();
+			if (now >= t_measure && now < t_end) {
+				if (samples_add(&samples, now - f->started_ns) < 0)
+					return 1;
+				f->transactions++;
+			}
+			f->sent = f->received = 0;
+			f->started_ns = now;
+			if (flow_send(f, buf, o->size) < 0) {
+				epoll_ctl(efd, EPOLL_CTL_DEL, f->fd, NULL);
+				broken++;
+			}
+		}
+	}
+	print_results(flows, n, &samples, o->time_s, o->size, broken, o->cdf);
+	for (size_t i = 0; i < n; i++)
+		close(flows[i].fd);
+	free(flows);
+	free(samples.ns);
+	return samples.n ? 0 : 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: rr_prober server --port PORT\n"
+		"       rr_prober client --server ADDR --port PORT --netns NS[,NS...]\n"
+		"                        [--flows-per-ns N] [--size BYTES] [--time S]\n"
+		"                        [--warmup S] [--cdf FILE]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "flows-per-ns", required_argument, NULL, 'f' },
+		{ "size", required_argument, NULL, 'm' },
+		{ "time", required_argument, NULL, 't' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "cdf", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct client_options o = { .port = 0, .flows_per_ns = 1, .size = 1, .time_s = 10,
+				    .warmup_s = 1 };
+	const char *mode;
+	int c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	mode = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "s:p:n:f:m:t:w:c:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 's': o.server = optarg; break;
+		case 'p': o.port = (uint16_t)atoi(optarg); break;
+		case 'n': o.netns = optarg; break;
+		case 'f': o.flows_per_ns = (unsigned)atoi(optarg); break;
+		case 'm': o.size = (size_t)atol(optarg); break;
+		case 't': o.time_s = atof(optarg); break;
+		case 'w': o.warmup_s = atof(optarg); break;
+		case 'c': o.cdf = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	/* A flow whose peer vanished must not kill the whole run. */
+	signal(SIGPIPE, SIG_IGN);
+	if (o.port == 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(mode, "server") == 0)
+		return run_server(o.port);
+	if (strcmp(mode, "client") != 0 || !o.server || !o.netns || !o.flows_per_ns ||
+	    o.size < 1 || o.size > MAX_SIZE || o.time_s <= 0 || o.warmup_s < 0) {
+		usage(stderr);
+		return 2;
+	}
+	return run_client(&o);
+}
