@@ -6,6 +6,7 @@
 #   namespace "up" (the node)            namespace "peer"
 #   bwm-up: mq -> 4 x fq, bwm egress  <->  bwm-peer
 #   198.18.0.1/30, fd00:b:1::1/64          198.18.0.2/30, fd00:b:1::2/64
+# shellcheck source=tests/netns/lib.sh
 source "$SRC_DIR/tests/netns/lib.sh"
 
 [ "${BWM_VM:-}" = 1 ] || { echo "SKIP: runs only inside tests/vm/vm-run"; exit "$SKIP"; }
