@@ -55,6 +55,18 @@ expect_field 2 bridged-3 limit_bps 500000
 [ "$(pod_field bridged-3 addresses)" = '["198.18.100.3", "fd00:18:100::3"]' ] ||
 	fail "bridged-3 addresses: $(pod_field bridged-3 addresses)"
 
+echo "== bwmctl agrees with the maps as bpftool reads them"
+status_json | python3 -c '
+import json, subprocess, sys
+pods = json.load(sys.stdin)["pods"]
+dump = lambda m: {e["formatted"]["key"]: e["formatted"]["value"] for e in json.loads(subprocess.check_output(
+    ["bpftool", "-j", "map", "dump", "pinned", sys.argv[1] + "/" + m]))}
+limits, state = dump("bwm_pod_limits"), dump("bwm_pod_state")
+for p in pods:
+    assert limits[p["id"]]["rate_bytes_per_sec"] * 8 == p["limit_bps"], p
+    assert state[p["id"]]["packets"] == p["packets"], p
+print("bwmctl and bpftool agree on %d pods" % len(pods))' "$PIN_DIR" || fail "bwmctl disagrees with the maps"
+
 echo "== classification by the real kernel: routed and bridged, IPv4 and IPv6"
 for target in 198.19.0.2 fd00:19::2; do
 	for pod in 1 3; do
