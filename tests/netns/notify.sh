@@ -1,0 +1,131 @@
+#!/bin/bash
+# bwmd's sd_notify protocol, against a test $NOTIFY_SOCKET (a python
+# listener that records each datagram with its CLOCK_MONOTONIC arrival):
+#   - start: STATUS= (pods enforced, pending, errors; uplinks), then READY=1,
+#     and only once the program is attached and the pods are in the maps
+#     (the listener looks at the moment READY=1 arrives);
+#   - WATCHDOG=1 every WATCHDOG_USEC/2;
+#   - SIGHUP: RELOADING=1 with MONOTONIC_USEC=, STATUS=, READY=1, the new
+#     configuration applied by then;
+#   - SIGTERM: STOPPING=1, exit 0;
+#   - a bwmd that cannot set up its uplink never says READY=1;
+#   - a $NOTIFY_SOCKET nobody listens on changes nothing.
+# The host has no sch_fq: [datapath] qdisc = none.
+source "$(dirname "$0")/lib.sh"
+
+topo_node 1
+topo_pod_routed 1
+write_config "$(printf '[datapath]\nqdisc = none')"
+pod_file web-1 kubernetes.io/egress-bandwidth=10M bwm.io/interface=pod1h
+cp "$SRC_DIR/etc/pods/example-web" "$PODS_DIR/example-web"   # no such interface: pending
+
+SOCK=$TMP/notify.sock
+MSGS=$TMP/notify.log
+# listen MSGS: records "<monotonic us> <message, newlines as |>" per datagram;
+# on each READY=1, also what the node looks like at that moment.
+listen() {
+	python3 - "$SOCK" "$1" "$NS_node" "$BWMCTL" "$TMP/bwm.conf" <<'PY' &
+import json, socket, subprocess, sys, time
+path, out, ns, bwmctl, conf = sys.argv[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+f = open(out, "a", buffering=1)
+while True:
+    msg = s.recv(4096).decode()
+    now = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+    f.write("%d %s\n" % (now, msg.strip("\n").replace("\n", "|")))
+    if "READY=1" in msg.split("\n"):
+        tc = subprocess.run(["ip", "netns", "exec", ns, "tc", "filter", "show", "dev", "up0", "egress"],
+                            capture_output=True, text=True).stdout
+        st = subprocess.run(["ip", "netns", "exec", ns, bwmctl, "--config", conf, "--interval", "0",
+                             "--json", "status"], capture_output=True, text=True).stdout
+        pods = {p["name"]: p for p in json.loads(st)["pods"]} if st else {}
+        web = pods.get("web-1", {})
+        f.write("%d CHECK attached=%s web-1=%s horizon=%s\n" % (now, "bwm_egress" in tc,
+                web.get("limit_bps"), web.get("horizon_ns")))
+PY
+	PIDS+=("$!")
+	wait_for 5 test -S "$SOCK" || fail "the listener did not start"
+}
+msgs() { cut -d' ' -f2- "$MSGS"; }
+
+listen "$MSGS"
+export NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=1000000
+bwmd_start
+wait_for 5 grep -q "CHECK" "$MSGS" || fail "no READY=1: $(cat "$MSGS")"
+sleep 2.3   # some watchdog pings
+
+echo "== start: STATUS=, then READY=1 once attached and reconciled"
+msgs | grep -v '^WATCHDOG=1$' | head -3
+[ "$(msgs | grep -v '^WATCHDOG=1$' | head -3 | tr '\n' '/')" = \
+	"STATUS=1 pods enforced, 1 pending, 0 with errors; 1/1 uplinks active/READY=1/CHECK attached=True web-1=10000000 horizon=100000000/" ] ||
+	fail "start sequence: $(msgs)"
+first_ready=$(grep -n 'READY=1' "$MSGS" | head -1 | cut -d: -f1)
+first_attach=$(grep -n "egress program attached" "$TMP/bwmd.log" | head -1)
+[ -n "$first_attach" ] || fail "no attach message"
+
+echo "== WATCHDOG=1 every WATCHDOG_USEC/2"
+awk '$2 == "WATCHDOG=1" { if (t) print $1 - t; t = $1 }' "$MSGS" > "$TMP/intervals"
+n=$(wc -l < "$TMP/intervals")
+[ "$n" -ge 3 ] || fail "only $((n + 1)) WATCHDOG=1 in 2.3 s"
+# The first ping comes at set-up, the rest every 500 ms (timer accuracy 5 ms).
+tail -n +2 "$TMP/intervals" | awk '$1 < 450000 || $1 > 600000 { bad = 1; print "interval " $1 " us" } END { exit bad }' ||
+	fail "watchdog intervals off 500 ms"
+echo "intervals (us): $(tr '\n' ' ' < "$TMP/intervals")"
+
+echo "== SIGHUP: RELOADING=1 + MONOTONIC_USEC=, STATUS=, READY=1, applied by then"
+printf '[datapath]\nhorizon = 50ms\n' >> "$TMP/bwm.conf"
+mark=$(wc -l < "$MSGS")
+before=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)')
+kill -HUP "$BWMD_PID"
+wait_for 5 sh -c "tail -n +$((mark + 1)) '$MSGS' | grep -q 'CHECK'" || fail "no READY=1 after SIGHUP"
+tail -n +$((mark + 1)) "$MSGS" | grep -v ' WATCHDOG=1$' > "$TMP/reload"
+cat "$TMP/reload"
+python3 - "$TMP/reload" "$before" <<'PY' || fail "reload sequence"
+import re, sys
+lines = [l.rstrip("\n").split(" ", 1) for l in open(sys.argv[1])]
+before = int(sys.argv[2])
+m = re.fullmatch(r"RELOADING=1\|MONOTONIC_USEC=(\d+)", lines[0][1])
+assert m, "first: %r" % lines[0][1]
+usec, arrived = int(m.group(1)), int(lines[0][0])
+assert before <= usec <= arrived, "MONOTONIC_USEC=%d not within [%d, %d]" % (usec, before, arrived)
+rest = [l[1] for l in lines[1:4]]
+assert rest == ["STATUS=1 pods enforced, 1 pending, 0 with errors; 1/1 uplinks active",
+                "READY=1", "CHECK attached=True web-1=10000000 horizon=50000000"], rest
+PY
+
+echo "== SIGTERM: STOPPING=1, exit 0"
+mark=$(wc -l < "$MSGS")
+bwmd_stop TERM || fail "bwmd exited with $?"
+sleep 0.2
+[ "$(tail -n +$((mark + 1)) "$MSGS" | cut -d' ' -f2- | grep -v '^WATCHDOG=1$' | tr '\n' '/')" = "STOPPING=1/" ] ||
+	fail "stop: $(tail -n +$((mark + 1)) "$MSGS")"
+[ "$(grep -c "READY=1" "$MSGS")" = 2 ] || fail "READY=1 count $(grep -c 'READY=1' "$MSGS")"
+
+echo "== no listener on \$NOTIFY_SOCKET: runs the same"
+export NOTIFY_SOCKET=$TMP/nobody.sock
+bwmd_start
+kill -HUP "$BWMD_PID"
+sleep 0.3
+bwmd_stop TERM || fail "bwmd exited with $? without a listener"
+grep -q "Failed to" "$TMP/bwmd.log" && fail "errors without a listener: $(grep 'Failed to' "$TMP/bwmd.log")"
+
+echo "== an uplink that cannot be set up: no READY=1"
+if ! modprobe -n sch_fq 2>/dev/null && ! grep -qw fq /proc/net/psched 2>/dev/null; then :; fi
+rm -f "$SOCK"
+MSGS2=$TMP/notify2.log
+: > "$MSGS2"
+listen "$MSGS2"
+export NOTIFY_SOCKET=$SOCK
+sed -i 's/^qdisc = none/qdisc = fq/' "$TMP/bwm.conf"
+rc=0
+timeout 30 ip netns exec "$NS_node" "$BWMD" --config "$TMP/bwm.conf" > "$TMP/bwmd-fq.log" 2>&1 || rc=$?
+if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then
+	echo "(this kernel has sch_fq: skipped)"
+else
+	sleep 0.2
+	grep -q "READY=1" "$MSGS2" && fail "READY=1 from a bwmd that failed: $(cat "$MSGS2")"
+	echo "exit $rc, messages: $(cut -d' ' -f2- "$MSGS2" | tr '\n' ' ')"
+fi
+unset NOTIFY_SOCKET WATCHDOG_USEC
+echo PASS
