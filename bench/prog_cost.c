@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * prog_cost: per-packet cost of bwm's egress program (S4), run by the kernel
+ * on a crafted packet with BPF_PROG_TEST_RUN and 'repeat', with 1, 1 000 and
+ * 65 000 pods in the maps, through the datapath module bwmd itself uses.
+ *
+ *   prog_cost [--repeat N] [--runs R]
+ *
+ * Prints one JSON object: for each pod count and packet kind, the median
+ * (and min, max) over R runs of the kernel's average ns per packet.
+ *
+ * Packet kinds: an IPv4 and an IPv6 packet whose pod is found by source
+ * address (bridged pods), an IPv4 packet whose pod is found by ingress
+ * interface (routed pods), and an IPv4 packet of no pod (host traffic).
+ * Every pod packet takes the stamping path (the pod is backlogged), which is
+ * what a pod at its limit costs; the program's verdict and stamp are checked
+ * so that a figure never comes from a drop or an early return.
+ *
+ * Needs root (CAP_BPF, CAP_NET_ADMIN). Pins go to a bpffs of its own, in
+ * its own mount namespace, so nothing is left behind.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "datapath.h"
+#include "log.h"
+
+#define PIN_DIR "/sys/fs/bpf/bwm-bench"
+#define MAX_PODS 65535             /* bwm.conf's largest max_pods */
+#define WIRE_LEN 1514
+/* 10 Gbit/s: a 1514-byte packet advances the pod's clock by 1.2 us, more
+ * than one run of the program takes, so the pod stays backlogged; with
+ * the 60 s horizon (bwm.conf's largest), millions of runs fit before a drop. */
+#define RATE_BYTES_PER_SEC 1250000000ULL
+#define HORIZON_NS 60000000000ULL
+#define IFINDEX_BASE 100000       /* fake host-side interfaces of routed pods */
+
+static const unsigned pod_counts[] = { 1, 1000, 65000 };
+
+enum kind { KIND_IPV4, KIND_IPV6, KIND_IPV4_IFINDEX, KIND_NO_POD, KIND__MAX };
+
+static const char *const kind_names[] = {
+	[KIND_IPV4] = "ipv4",
+	[KIND_IPV6] = "ipv6",
+	[KIND_IPV4_IFINDEX] = "ipv4_ifindex",
+	[KIND_NO_POD] = "no_pod",
+};
+
+struct packet {
+	struct ethhdr eth;
+	union {
+		struct {
+			struct iphdr ip;
+			struct tcphdr tcp;
+		} v4;
+		struct {
+			struct ipv6hdr ip;
+			struct tcphdr tcp;
+		} v6;
+	};
+	uint8_t payload[64];
+} __attribute__((packed));
+
+/* Pod i's addresses: 198.18.0.0 + i and fd00:18::i, all distinct for i < 2^17. */
+static uint32_t pod_ipv4(uint32_t i)
+{
+	return htonl((198U << 24 | 18U << 16) + i);
+}
+
+static void pod_ipv6(uint32_t i, uint8_t ret[16])
+{
+	static const uint8_t prefix[16] = { 0xfd, 0x00, 0x00, 0x18 };
+
+	memcpy(ret, prefix, 16);
+	ret[13] = (uint8_t)(i >> 16);
+	ret[14] = (uint8_t)(i >> 8);
+	ret[15] = (uint8_t)i;
+}
+
+static size_t build_packet(struct packet *p, enum kind kind, uint32_t pod)
+{
+	memset(p, 0, sizeof(*p));
+	if (kind == KIND_IPV6) {
+		p->eth.h_proto = htons(ETH_P_IPV6);
+		p->v6.ip.version = 6;
+		p->v6.ip.hop_limit = 64;
+		p->v6.ip.nexthdr = IPPROTO_TCP;
+		p->v6.ip.payload_len = htons(sizeof(p->v6.tcp) + sizeof(p->payload));
+		pod_ipv6(pod, p->v6.ip.saddr.s6_addr);
+		inet_pton(AF_INET6, "fd00:19::2", &p->v6.ip.daddr);
+		p->v6.tcp.doff = 5;
+		return sizeof(p->eth) + sizeof(p->v6) + sizeof(p->payload);
+	}
+	p->eth.h_proto = htons(ETH_P_IP);
+	p->v4.ip.version = 4;
+	p->v4.ip.ihl = 5;
+	p->v4.ip.ttl = 64;
+	p->v4.ip.protocol = IPPROTO_TCP;
+	p->v4.ip.tot_len = htons(sizeof(p->v4) + sizeof(p->payload));
+	/* The unknown source sits outside every pod's address. */
+	p->v4.ip.saddr = kind == KIND_NO_POD ? htonl(0xc6130063) /* 198.19.0.99 */ : pod_ipv4(pod);
+	inet_pton(AF_INET, "198.19.0.2", &p->v4.ip.daddr);
+	p->v4.tcp.doff = 5;
+	return sizeof(p->eth) + sizeof(p->v4) + sizeof(p->payload);
+}
+
+static int add_pods(struct datapath *dp, unsigned n)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = RATE_BYTES_PER_SEC,
+				       .horizon_ns = HORIZON_NS };
+
+	for (uint32_t id = 1; id <= n; id++) {
+		struct bwm_pod_meta meta = { .ifindex = IFINDEX_BASE + id, .naddrs = 2 };
+		uint8_t a6[16];
+		int r;
+
+		snprintf(meta.name, sizeof(meta.name), "bench-%u", id);
+		bwm_addr_key_from_ipv4(&meta.addrs[0], pod_ipv4(id));
+		pod_ipv6(id, a6);
+		bwm_addr_key_from_ipv6(&meta.addrs[1], a6);
+		r = datapath_pod_update(dp, id, &meta, &limit);
+		if (r < 0)
+			return log_error_errno(r, "Failed to add pod %u of %u: %m", id, n);
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Runs the packet 'repeat' times, 'runs' times over; ret_ns[runs] gets each
+ * run's average ns per packet, sorted. */
+static int measure(int prog_fd, enum kind kind, uint32_t pod, unsigned repeat, unsigned runs,
+		   uint32_t *ret_ns)
+{
+	struct packet p;
+	size_t len = build_packet(&p, kind, pod);
+	/* The last run's context, to check the path the figures come from. */
+	struct __sk_buff ctx_in = {
+		.wire_len = WIRE_LEN,
+		.ingress_ifindex = kind == KIND_IPV4_IFINDEX ? IFINDEX_BASE + pod : 0,
+	};
+	struct __sk_buff ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = &p, .data_size_in = len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
+		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		    .repeat = repeat);
+
+	for (unsigned i = 0; i < runs; i++) {
+		int r = bpf_prog_test_run_opts(prog_fd, &opts);
+
+		if (r < 0)
+			return log_error_errno(r, "BPF_PROG_TEST_RUN failed: %m");
+		ret_ns[i] = opts.duration;
+	}
+	if (opts.retval != (__u32)TC_ACT_UNSPEC)
+		return log_error_errno(-EPROTO, "%s packet: verdict %u, expected TC_ACT_UNSPEC",
+				       kind_names[kind], opts.retval);
+	if ((kind == KIND_NO_POD) != (ctx_out.tstamp == 0))
+		return log_error_errno(-EPROTO, "%s packet: departure time %llu is not what the "
+				       "path should give", kind_names[kind],
+				       (unsigned long long)ctx_out.tstamp);
+	qsort(ret_ns, runs, sizeof(*ret_ns), cmp_u32);
+	return 0;
+}
+
+static int measure_pod_count(unsigned n, unsigned repeat, unsigned runs, uint32_t *ns)
+{
+	struct datapath_options o = { .pin_dir = PIN_DIR, .max_pods = MAX_PODS, .queue_fix = true };
+	struct datapath *dp = NULL;
+	int r;
+
+	r = datapath_open(&o, &dp);
+	if (r < 0)
+		return log_error_errno(r, "Failed to load the datapath: %m");
+	r = add_pods(dp, n);
+	for (int k = 0; r >= 0 && k < KIND__MAX; k++) {
+		/* The last pod added: in a full map, the one put in last. */
+		r = measure(datapath_prog_fd(dp, false), k, n, repeat, runs, ns);
+		if (r < 0)
+			break;
+		printf("%s\n    {\"pods\": %u, \"packet\": \"%s\", \"ns_median\": %u, "
+		       "\"ns_min\": %u, \"ns_max\": %u}",
+		       n == pod_counts[0] && k == 0 ? "" : ",", n, kind_names[k],
+		       ns[runs / 2], ns[0], ns[runs - 1]);
+	}
+	datapath_close(dp);
+	datapath_unpin(PIN_DIR);
+	return r;
+}
+
+static int read_jit(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "re");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "runs", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned repeat = 1000000, runs = 5;
+	uint32_t *ns;
+	int c, r = 0;
+
+	while ((c = getopt_long(argc, argv, "r:n:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'r': repeat = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'n': runs = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'h':
+			printf("Usage: prog_cost [--repeat N] [--runs R]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (!repeat || !runs) {
+		fprintf(stderr, "prog_cost: --repeat and --runs must be at least 1\n");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "prog_cost: BPF_PROG_TEST_RUN needs root (CAP_BPF, CAP_NET_ADMIN)\n");
+		return 1;
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0) {
+		perror("prog_cost: private bpffs");
+		return 1;
+	}
+	log_setup_libbpf();
+	ns = calloc(runs, sizeof(*ns));
+	if (!ns)
+		return 1;
+
+	printf("{\"repeat\": %u, \"runs\": %u, \"wire_len\": %u, \"bpf_jit_enable\": %d, "
+	       "\"max_pods\": %u, \"results\": [", repeat, runs, WIRE_LEN, read_jit(), MAX_PODS);
+	for (size_t i = 0; r >= 0 && i < sizeof(pod_counts) / sizeof(pod_counts[0]); i++)
+		r = measure_pod_count(pod_counts[i], repeat, runs, ns);
+	printf("\n]}\n");
+	free(ns);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""bench/report.py OUT MODES: turns bench/run's raw results (OUT/raw) into
+OUT/results.json (every figure and the environment), OUT/results.md (the
+tables, also printed) and OUT/*.png (gnuplot). Exits 1 when a mode produced
+no data at all; a figure never fails the run.
+
+Raw layout (written by bench/guest.sh and bench/run):
+  raw/env-host.json, raw/s4.json           host side
+  raw/vm/results/env-guest.json            the VM's kernel, cores, profile
+  raw/vm/results/<mode>/s1.json, s1.cdf    rr_prober (S1)
+  raw/vm/results/<mode>/s2-*.sockperf.txt, .csv, s2-load.iperf3.json (S2)
+  raw/vm/results/<mode>/s3-*.iperf3.json   (S3)
+  raw/vm/results/<mode>/<run>.{before,after}.{qdisc,bwm}.json  counters
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+# TCP goodput over Ethernet with a 1500-byte MTU and TCP timestamps: 1448
+# payload bytes per 1514-byte frame (what tc and bwm count as wire length).
+TCP_CEILING = 1448 / 1514
+MODE_COLOURS = {"none": "#555555", "tbf-default-burst": "#e69f00", "tbf": "#d55e00",
+                "edt-2s": "#0072b2", "bwm": "#009e73"}
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def percentile(sorted_values, p):
+    """Nearest rank, as rr_prober computes it."""
+    if not sorted_values:
+        return None
+    rank = max(1, min(len(sorted_values), int(-(-p * len(sorted_values) // 100))))
+    return sorted_values[rank - 1]
+
+
+def parse_sockperf(prefix):
+    """Round-trip percentiles (us) from sockperf's summary, all samples from its
+    --full-log (for the CDF)."""
+    try:
+        with open(prefix + ".sockperf.txt") as f:
+            text = f.read()
+    except OSError:
+        return None
+    res = {}
+    for m in re.finditer(r"---> percentile\s+([\d.]+)\s*=\s*([\d.]+)", text):
+        res[float(m.group(1))] = float(m.group(2))
+    m = re.search(r"Total (\d+) observations", text)
+    if not res or not m:
+        return None
+    out = {"samples": int(m.group(1)), "p50_us": res.get(50.0), "p90_us": res.get(90.0),
+           "p99_us": res.get(99.0), "p999_us": res.get(99.9)}
+    for key, pat in (("min_us", r"<MIN> observation\s*=\s*([\d.]+)"),
+                     ("max_us", r"<MAX> observation\s*=\s*([\d.]+)")):
+        m = re.search(pat, text)
+        out[key] = float(m.group(1)) if m else None
+    m = re.search(r"Round trip is ([\d.]+) usec", text)
+    out["mean_us"] = float(m.group(1)) if m else None
+    rtts = []
+    try:
+        with open(prefix + ".csv") as f:
+            for line in f:
+                # "id, txTime, rxTime, rtt_us"; other lines are headers.
+                fields = line.split(",")
+                try:
+                    tx, rx = float(fields[1]), float(fields[2])
+                except (ValueError, IndexError):
+                    continue
+                if rx > tx > 0:
+                    rtts.append((rx - tx) * 1e6)
+    except OSError:
+        pass
+    rtts.sort()
+    out["cdf"] = downsample_cdf(rtts)
+    return out
+
+
+def downsample_cdf(sorted_values, points=400):
+    n = len(sorted_values)
+    if n == 0:
+        return []
+    idx = sorted({i * (n - 1) // (points - 1) for i in range(points)})
+    return [(round(sorted_values[i], 1), (i + 1) / n) for i in idx]
+
+
+def parse_iperf3(path):
+    j = load_json(path)
+    if not j or "end" not in j or "sum_received" not in j["end"]:
+        return None
+    end = j["end"]
+    return {"goodput_mbit": end["sum_received"]["bits_per_second"] / 1e6,
+            "seconds": end["sum_received"]["seconds"],
+            "retransmits": end.get("sum_sent", {}).get("retransmits")}
+
+
+def counter_drops(res, mode, run):
+    """Packets the shapers dropped during a run: every qdisc of the node
+    namespace (fq on the uplink, TBF on the ifbs) and bwm's per-pod drops."""
+    def qdisc_drops(when):
+        q = load_json(os.path.join(res, mode, "%s.%s.qdisc.json" % (run, when)))
+        if q is None:
+            return None
+        return {(x.get("dev"), x.get("handle"), x.get("parent")): x.get("drops", 0) for x in q}
+
+    def bwm_drops(when):
+        b = load_json(os.path.join(res, mode, "%s.%s.bwm.json" % (run, when)))
+        if b is None:
+            return {}
+        return {p["name"]: sum(p.get("drops", {}).values()) for p in b.get("pods", [])}
+
+    before, after = qdisc_drops("before"), qdisc_drops("after")
+    if before is None or after is None:
+        return None
+    drops = sum(max(0, v - before.get(k, 0)) for k, v in after.items())
+    bb, ba = bwm_drops("before"), bwm_drops("after")
+    drops += sum(max(0, v - bb.get(k, 0)) for k, v in ba.items())
+    return drops
+
+
+def collect(out, modes):
+    res = os.path.join(out, "raw", "vm", "results")
+    env = {}
+    env.update(load_json(os.path.join(out, "raw", "env-host.json")) or {})
+    env.update(load_json(os.path.join(res, "env-guest.json")) or {})
+    # Guest uptimes (vm-run's files): boot, and the guest side's own time,
+    # without any wait for another VM's lock.
+    try:
+        with open(os.path.join(out, "raw", "vm", "started")) as f:
+            env["vm_boot_s"] = float(f.read())
+        with open(os.path.join(out, "raw", "vm", "finished")) as f:
+            env["vm_command_s"] = round(float(f.read()) - env["vm_boot_s"], 1)
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(os.path.join(out, "raw", "host-load.txt")) as f:
+            load = [float(x) for x in f.read().split()]
+        if load:
+            env["host_load_1min_min"], env["host_load_1min_max"] = min(load), max(load)
+    except (OSError, ValueError):
+        pass
+    data = {"environment": env, "modes": {}, "s4": load_json(os.path.join(out, "raw", "s4.json"))}
+    for mode in modes:
+        d = os.path.join(res, mode)
+        m = {"errors": []}
+        try:
+            with open(os.path.join(d, "errors")) as f:
+                m["errors"] = f.read().split()
+        except OSError:
+            pass
+        s1 = load_json(os.path.join(d, "s1.json"))
+        if s1:
+            s1["drops"] = counter_drops(res, mode, "s1")
+            s1["cdf"] = []
+            try:
+                with open(os.path.join(d, "s1.cdf")) as f:
+                    s1["cdf"] = [tuple(float(x) for x in line.split()) for line in f]
+            except OSError:
+                pass
+            m["s1"] = s1
+        xp = load_json(os.path.join(d, "s1-xcheck.json"))
+        xs = parse_sockperf(os.path.join(d, "s1-xcheck"))
+        if xp and xs:
+            xs.pop("cdf")
+            m["s1_crosscheck"] = {"rr_prober": xp, "sockperf": xs}
+        for run in ("s2-idle", "s2-load"):
+            p = parse_sockperf(os.path.join(d, run))
+            if p:
+                p["drops"] = counter_drops(res, mode, run)
+                if run == "s2-load":
+                    p["bulk"] = parse_iperf3(os.path.join(d, "s2-load.iperf3.json"))
+                    p["limit_mbit"] = None if mode == "none" else env.get("s2_limit_mbit")
+                m[run.replace("-", "_")] = p
+        s3 = []
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            mm = re.fullmatch(r"s3-(\w+)-(\d+)\.iperf3\.json", name)
+            if not mm:
+                continue
+            r = parse_iperf3(os.path.join(d, name))
+            if not r:
+                continue
+            run = name[:-len(".iperf3.json")]
+            r["limit_mbit"] = None if mm.group(1) == "ceiling" else int(mm.group(1))
+            r["flows"] = int(mm.group(2))
+            r["drops"] = counter_drops(res, mode, run)
+            if r["limit_mbit"]:
+                r["goodput_over_limit"] = r["goodput_mbit"] / r["limit_mbit"]
+            s3.append(r)
+        if s3:
+            m["s3"] = sorted(s3, key=lambda r: (r["limit_mbit"] or 0, r["flows"]))
+        data["modes"][mode] = m
+    return data
+
+
+def fmt(v, spec="%.0f"):
+    return "-" if v is None else spec % v
+
+
+def ceiling(data):
+    """The VM's own goodput without a limit (mode none's S3 runs), by flows."""
+    none = data["modes"].get("none", {})
+    return {r["flows"]: r["goodput_mbit"] for r in none.get("s3", []) if r["limit_mbit"] is None}
+
+
+def markdown(data, modes):
+    env = data["environment"]
+    lines = []
+    w = lines.append
+    w("# bwm benchmark (%s profile)" % env.get("profile", "?"))
+    w("")
+    w("VM: kernel %s, %s cores, qemu TCG (software emulation) on a %s-core host (%s). "
+      "Wall time %s s, with any wait for another VM (VM booted in %s s, guest side %s s); "
+      "host load (1 min) %s-%s during the VM run. Compare modes within this run only." % (
+          env.get("kernel", "?"), env.get("cores", "?"), env.get("host_cores", "?"),
+          env.get("host_cpu", "?"), env.get("wall_s", "?"), env.get("vm_boot_s", "?"),
+          env.get("vm_command_s", "?"), env.get("host_load_1min_min", "?"),
+          env.get("host_load_1min_max", "?")))
+    w("")
+    w("Latencies are round trips in us. S1: %s flows, each from its own pod limited to %s "
+      "Mbit/s, %s-byte request/response (rr_prober), %s s. S2: sockperf TCP ping-pong "
+      "(%s bytes) from a %s Mbit/s pod, alone and beside %s bulk iperf3 flows of the same pod. "
+      "S3: iperf3 goodput, %s s after %s s of warm-up; TCP/IP headers cap goodput at "
+      "%.1f%% of a limit counted in wire bytes. Drops: packets dropped by the shapers "
+      "(qdiscs of the node, bwm's horizon); retrans: TCP retransmissions." %
+      (env.get("s1_flows"), env.get("s1_limit_mbit"), env.get("s1_size"), env.get("s1_time_s"),
+       env.get("probe_size"), env.get("s2_limit_mbit"), env.get("s2_bulk_flows"),
+       env.get("s3_time_s"), env.get("s3_omit_s"), TCP_CEILING * 100))
+    w("")
+    w("| scenario | mode | p50 | p90 | p99 | p99.9 | trans/s | goodput Mbit/s | limit Mbit/s "
+      "| goodput/limit | drops | retrans |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for mode in modes:
+        s1 = data["modes"][mode].get("s1")
+        if s1:
+            w("| S1 RR x%d | %s | %s | %s | %s | %s | %s | | %s | | %s | |" % (
+                s1["flows"], mode, fmt(s1.get("p50_us")), fmt(s1.get("p90_us")),
+                fmt(s1.get("p99_us")), fmt(s1.get("p999_us")), fmt(s1.get("tps")),
+                "-" if mode == "none" else env.get("s1_limit_mbit"), fmt(s1.get("drops"))))
+    for run, label in (("s2_idle", "S2 probe alone"), ("s2_load", "S2 probe + bulk")):
+        for mode in modes:
+            p = data["modes"][mode].get(run)
+            if not p:
+                continue
+            bulk = p.get("bulk") or {}
+            limit = p.get("limit_mbit") if run == "s2_load" else None
+            ratio = bulk.get("goodput_mbit") / limit if limit and bulk else None
+            w("| %s | %s | %s | %s | %s | %s | | %s | %s | %s | %s | %s |" % (
+                label, mode, fmt(p.get("p50_us")), fmt(p.get("p90_us")), fmt(p.get("p99_us")),
+                fmt(p.get("p999_us")), fmt(bulk.get("goodput_mbit"), "%.1f"),
+                "-" if not limit else limit, fmt(ratio and ratio * 100, "%.1f%%"),
+                fmt(p.get("drops")), fmt(bulk.get("retransmits"))))
+    for mode in modes:
+        for r in data["modes"][mode].get("s3", []):
+            ratio = r.get("goodput_over_limit")
+            w("| S3 %s x%d | %s | | | | | | %.1f | %s | %s | %s | %s |" % (
+                "no limit" if r["limit_mbit"] is None else "%d Mbit/s" % r["limit_mbit"],
+                r["flows"], mode, r["goodput_mbit"],
+                "-" if r["limit_mbit"] is None else r["limit_mbit"],
+                fmt(ratio and ratio * 100, "%.1f%%"), fmt(r.get("drops")),
+                fmt(r.get("retransmits"))))
+    ceil = ceiling(data)
+    if ceil:
+        w("")
+        w("The VM's own ceiling (mode none, no limit): %s. S3 limits above it measure the VM, "
+          "not the shaper." % ", ".join("%.0f Mbit/s with %d flow(s)" % (v, k)
+                                         for k, v in sorted(ceil.items())))
+
+    xc = data["modes"].get("none", {}).get("s1_crosscheck")
+    if xc:
+        w("")
+        w("S1 cross-check, one flow, %s-byte messages, mode none: rr_prober against sockperf." %
+          env.get("probe_size"))
+        w("")
+        w("| tool | p50 | p90 | p99 | p99.9 | samples |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for tool, r in (("rr_prober", xc["rr_prober"]), ("sockperf", xc["sockperf"])):
+            w("| %s | %s | %s | %s | %s | %s |" % (
+                tool, fmt(r.get("p50_us")), fmt(r.get("p90_us")), fmt(r.get("p99_us")),
+                fmt(r.get("p999_us")), r.get("transactions", r.get("samples"))))
+
+    s4 = data.get("s4")
+    if s4:
+        w("")
+        w("S4, the egress program per packet (BPF_PROG_TEST_RUN, repeat %d, median of %d runs, "
+          "host kernel %s, JIT %s), ns:" % (s4["repeat"], s4["runs"],
+                                             env.get("host_kernel", "?"),
+                                             "on" if s4.get("bpf_jit_enable") == 1 else "off"))
+        w("")
+        kinds = []
+        for r in s4["results"]:
+            if r["packet"] not in kinds:
+                kinds.append(r["packet"])
+        w("| pods | " + " | ".join(kinds) + " |")
+        w("|---:|" + "---:|" * len(kinds))
+        for pods in sorted({r["pods"] for r in s4["results"]}):
+            by = {r["packet"]: r["ns_median"] for r in s4["results"] if r["pods"] == pods}
+            w("| %d | " % pods + " | ".join(fmt(by.get(k)) for k in kinds) + " |")
+
+    errors = [(m, e) for m in modes for e in data["modes"][m]["errors"]]
+    if errors:
+        w("")
+        w("Runs that failed: " + ", ".join("%s/%s" % x for x in errors) +
+          " (see raw/vm/stderr).")
+    return "\n".join(lines) + "\n"
+
+
+def gnuplot(out, script):
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True, cwd=out,
+                       capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("bench: gnuplot failed: %s %s" % (e, getattr(e, "stderr", "")), file=sys.stderr)
+
+
+def write_dat(out, name, points):
+    path = os.path.join(out, "raw", name)
+    with open(path, "w") as f:
+        for x, y in points:
+            f.write("%s %s\n" % (x, y))
+    return os.path.join("raw", name)
+
+
+CDF_STYLE = """set terminal pngcairo size 1000,620 font ",11"
+set logscale x
+set grid xtics mxtics ytics
+set xlabel "round-trip time (us, log scale)"
+set ylabel "fraction of round trips"
+set yrange [0:1]
+set key bottom right
+"""
+
+
+def plots(out, data, modes):
+    env = data["environment"]
+    series = []
+    for mode in modes:
+        s1 = data["modes"][mode].get("s1")
+        if s1 and s1.get("cdf"):
+            series.append("'%s' using 1:2 with lines lw 2 lc rgb '%s' title '%s'" % (
+                write_dat(out, "s1-%s.cdf" % mode, s1["cdf"]), MODE_COLOURS.get(mode, "black"),
+                mode))
+    if series:
+        gnuplot(out, CDF_STYLE + "set output 's1-latency-cdf.png'\n"
+                "set title 'S1: %s request/response flows, one per %s Mbit/s pod (TCG VM)'\n"
+                "plot %s\n" % (env.get("s1_flows"), env.get("s1_limit_mbit"), ", ".join(series)))
+
+    series = []
+    for mode in modes:
+        for run, dash, label in (("s2_idle", 2, "alone"), ("s2_load", 1, "+ bulk")):
+            p = data["modes"][mode].get(run)
+            if p and p.get("cdf"):
+                series.append("'%s' using 1:2 with lines lw 2 dt %d lc rgb '%s' title '%s %s'" % (
+                    write_dat(out, "%s-%s.cdf" % (run.replace("_", "-"), mode), p["cdf"]), dash,
+                    MODE_COLOURS.get(mode, "black"), mode, label))
+    if series:
+        gnuplot(out, CDF_STYLE + "set output 's2-latency-cdf.png'\n"
+                "set key outside right\n"
+                "set title 'S2: ping-pong probe from a %s Mbit/s pod, alone (dashed) and beside "
+                "%s bulk flows (solid)'\n"
+                "plot %s\n" % (env.get("s2_limit_mbit"), env.get("s2_bulk_flows"),
+                               ", ".join(series)))
+
+    # S3: clusters of limit x flows, one bar per shaping mode.
+    shaped = [m for m in modes if m != "none" and data["modes"][m].get("s3")]
+    keys = sorted({(r["limit_mbit"], r["flows"]) for m in shaped
+                   for r in data["modes"][m]["s3"]})
+    if shaped and keys:
+        path = os.path.join(out, "raw", "s3-goodput.dat")
+        with open(path, "w") as f:
+            for limit, flows in keys:
+                row = []
+                for m in shaped:
+                    r = [x for x in data["modes"][m]["s3"]
+                         if x["limit_mbit"] == limit and x["flows"] == flows]
+                    row.append("%.2f" % (r[0]["goodput_over_limit"] * 100) if r else "?")
+                f.write('"%dM x%d" %s\n' % (limit, flows, " ".join(row)))
+        # Bars above Y_MAX (a 512 MiB bucket lets a pod run at the VM's
+        # speed) are cut there and carry their value as a label, so the
+        # scale stays readable around 100 %.
+        n = len(shaped)
+        series = ", ".join(
+            "'raw/s3-goodput.dat' using ($%d > Y_MAX ? Y_MAX : $%d):xtic(1) title '%s' "
+            "lc rgb '%s'" % (i + 2, i + 2, m, MODE_COLOURS.get(m, "black"))
+            for i, m in enumerate(shaped))
+        series += ", " + ", ".join(
+            "'raw/s3-goodput.dat' using ($0 + %f):(Y_MAX * 0.97):($%d > Y_MAX ? "
+            "sprintf('%%.0f%%%%', $%d) : '') with labels font ',9' rotate by 90 right "
+            "notitle" % ((i - (n - 1) / 2) / (n + 1), i + 2, i + 2) for i in range(n))
+        ceil = ceiling(data)
+        note = ""
+        if ceil:
+            note = "VM ceiling without a limit: " + ", ".join(
+                "%.0f Mbit/s x%d" % (v, k) for k, v in sorted(ceil.items()))
+        gnuplot(out, """set terminal pngcairo size 1000,620 font ",11"
+set output 's3-goodput.png'
+set title "S3: goodput / limit (limit x flows). %s"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set ylabel "goodput / limit (%%)"
+Y_MAX = 150
+set yrange [0:Y_MAX]
+set grid ytics
+set key outside right
+set datafile missing '?'
+plot %s, %f with lines dt 2 lc rgb 'black' title 'TCP/IP ceiling (%.1f%%)', 100 with lines lc rgb 'gray' notitle
+""" % (note, series, TCP_CEILING * 100, TCP_CEILING * 100))
+
+
+def main():
+    out, modes = sys.argv[1], sys.argv[2].split()
+    data = collect(out, modes)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    md = markdown(data, modes)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(md)
+    plots(out, data, modes)
+    print(md)
+    print("Results: %s (results.json, results.md, *.png, raw/)" % out)
+    empty = [m for m in modes
+             if not any(k in data["modes"][m] for k in ("s1", "s2_idle", "s2_load", "s3"))]
+    if empty:
+        print("bench: no data from mode(s): %s" % ", ".join(empty), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
