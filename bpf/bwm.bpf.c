@@ -7,9 +7,10 @@
  *   2. find the pod the packet comes from (ingress interface, else source
  *      address); packets of no pod pass untouched;
  *   3. advance the pod's departure clock by the packet's time at the pod's
- *      rate (EDT); drop the packet if it would leave beyond the horizon;
+ *      rate (EDT);
  *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue;
- *   5. any other packet is stamped with its departure time, which the fq
+ *   5. any other packet is dropped if it would leave beyond the horizon, or
+ *      stamped with its departure time, which the fq
  *      qdisc honours, unless CoDel, watching how long packets wait in the
  *      pod's virtual queue, signals it: then it is CE-marked (ECN-capable)
  *      or dropped.
@@ -216,14 +217,16 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_l
 		goto sent;
 
 	now = bpf_ktime_get_ns();
-	/* Concurrent CPUs may race on the pod's clock and CoDel state; like
-	 * Cilium we accept a lost update, which errs by a packet at most. */
+	/* Sparse flows may skip a queue that has reached the horizon (TCP's
+	 * slow start overshoots there before CoDel has caught up), so the
+	 * clock may run up to two horizons ahead; queued packets still drop
+	 * at one. Concurrent CPUs may race on the pod's clock and CoDel
+	 * state; like Cilium we accept a lost update, which errs by a packet. */
 	r = edt_schedule(now, skb->tstamp, *(volatile __u64 *)&state->t_last_ns, wire_len,
-			 limit->rate_bytes_per_sec, limit->horizon_ns);
-	if (r.verdict == EDT_DROP_HORIZON) {
-		__sync_fetch_and_add(&state->drops[BWM_DROP_HORIZON], 1);
-		return TC_ACT_SHOT;
-	}
+			 limit->rate_bytes_per_sec,
+			 limit->sparse_quantum ? 2 * limit->horizon_ns : limit->horizon_ns);
+	if (r.verdict == EDT_DROP_HORIZON)
+		goto drop_horizon;
 
 	/* Only a packet that would wait has a queue to skip. */
 	if (r.verdict == EDT_DELAY && limit->sparse_quantum)
@@ -235,6 +238,8 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_l
 		__sync_fetch_and_add(&state->sparse_packets, 1);
 		goto sent;
 	}
+	if (r.verdict == EDT_DELAY && r.departure_ns - now >= limit->horizon_ns)
+		goto drop_horizon;
 
 	if (limit->aqm_target_ns) {
 		struct aqm_params p = { .target_ns = limit->aqm_target_ns,
@@ -259,6 +264,10 @@ sent:
 	__sync_fetch_and_add(&state->bytes, wire_len);
 	__sync_fetch_and_add(&state->packets, 1);
 	return TC_ACT_UNSPEC;
+drop_horizon:
+	/* A dropped packet does not advance the clock. */
+	__sync_fetch_and_add(&state->drops[BWM_DROP_HORIZON], 1);
+	return TC_ACT_SHOT;
 }
 
 static __always_inline int bwm_egress(struct __sk_buff *skb, __u32 l2_len)

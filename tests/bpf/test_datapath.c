@@ -362,6 +362,30 @@ static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
 	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
 }
 
+/* With the queue at the horizon (slow start overshoots there before CoDel
+ * catches up), bulk packets are dropped but a sparse flow's packet still
+ * leaves at once: 1 Mbit/s, 12.5 ms horizon; the second bulk packet is due
+ * at +12 ms, the third at +24 ms (dropped); a small packet of a new flow
+ * would be due at +12.9 ms, past the horizon, and skips the queue. */
+static void sparse_flow_passes_a_queue_at_the_horizon(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 12500000,
+				       .sparse_quantum = 200 };
+	struct packet bulk, sparse;
+	size_t bulk_len = packet_v4(&bulk, "198.18.0.22");
+	size_t sparse_len = packet_v4(&sparse, "198.18.0.22");
+
+	bulk.v4.tcp.source = htons(41000);
+	sparse.v4.tcp.source = htons(41001);
+	add_pod_limit(13, "at-horizon", "198.18.0.22", 0, &limit);
+	run(&bulk, bulk_len, 1500, 0, 0);                       /* leaves now */
+	assert_true(run(&bulk, bulk_len, 1500, 0, 0).tstamp > 0);   /* +12 ms */
+	assert_int_equal(run(&bulk, bulk_len, 1500, 0, 0).verdict, TC_ACT_SHOT);
+	assert_int_equal(pod_state(13).drops[BWM_DROP_HORIZON], 1);
+	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).verdict, TC_ACT_UNSPEC);
+	assert_int_equal(pod_state(13).sparse_packets, 1);
+}
+
 /* CoDel with a 1 ms target and a 1 ns interval: at 1 Mbit/s the second
  * packet only waits for its own 12 ms on the wire (no queue ahead of it),
  * the third waits 12 ms behind it (above target), the fourth finds the wait
@@ -439,6 +463,7 @@ int main(void)
 		cmocka_unit_test(limit_change_and_removal_take_effect),
 		cmocka_unit_test(queue_mapping_is_reset),
 		cmocka_unit_test(sparse_flow_leaves_ahead_of_the_queue),
+		cmocka_unit_test(sparse_flow_passes_a_queue_at_the_horizon),
 		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
 		cmocka_unit_test(report_cost_per_packet),
 	};
