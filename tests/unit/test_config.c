@@ -37,6 +37,8 @@ static void defaults_without_a_file(void **state)
 	assert_int_equal(c.qdisc, BWM_QDISC_FQ);
 	assert_true(c.queue_fix);
 	assert_int_equal(c.pod_horizon_ns, 100000000ULL);
+	assert_int_equal(c.aqm_target_ns, 5000000ULL);
+	assert_int_equal(c.aqm_interval_ns, 100000000ULL);
 	config_free(&c);
 }
 

@@ -31,13 +31,12 @@ probe() {
 		--time $PROBE_SECONDS --warmup 0.5 | python3 -c 'import json,sys; print(json.load(sys.stdin)["p99_us"])'
 }
 
-# counters NAME: a bwm counter of the pod.
-counter() {
+# counters: the pod's CE marks, CoDel drops, horizon drops, sparse packets.
+counters() {
 	in_node "$BWMCTL" --config "$TMP/bwm.conf" -i 0 --json status web-1 | python3 -c '
 import json, sys
 p = json.load(sys.stdin)["pods"][0]
-print({"ecn": p["ecn_marks"], "aqm": p["drops"]["aqm"], "horizon": p["drops"]["horizon"],
-       "sparse": p["sparse_packets"]}[sys.argv[1]])' "$1"
+print(p["ecn_marks"], p["drops"]["aqm"], p["drops"]["horizon"], p["sparse_packets"])'
 }
 
 failures=0
@@ -49,7 +48,7 @@ for combo in "cubic 1 4" "cubic 0 6" "bbr 0 4" "bbr 1 6"; do
 	ip netns exec "$NS_pod1" sysctl -qw net.ipv4.tcp_congestion_control="$cc" net.ipv4.tcp_ecn="$ecn"
 
 	unloaded=$(probe "$target")
-	ce0=$(counter ecn); aqm0=$(counter aqm); hz0=$(counter horizon)
+	read -r ce0 aqm0 hz0 _ < <(counters)
 	ip netns exec "$NS_pod1" iperf3 -c "$target" -p 5201 -P 4 -t $BULK_SECONDS -J > "$TMP/bulk.json" &
 	bulk=$!
 	sleep 2
@@ -63,10 +62,12 @@ expected = limit * payload / 1514
 ratio = loaded / unloaded
 ok = ratio < 10 and abs(goodput - expected) / expected * 100 <= tol
 print("%.1f %.2f %d" % (expected, ratio, ok))' "$unloaded" "$loaded" "$goodput" $LIMIT $payload $TOLERANCE)
-	echo "| $cc | $ecn | IPv$family | $unloaded | $loaded | $ratio | $goodput | $expected | $(( $(counter ecn) - ce0 )) | $(( $(counter aqm) - aqm0 )) | $(( $(counter horizon) - hz0 )) |"
+	read -r ce1 aqm1 hz1 _ < <(counters)
+	echo "| $cc | $ecn | IPv$family | $unloaded | $loaded | $ratio | $goodput | $expected | $((ce1 - ce0)) | $((aqm1 - aqm0)) | $((hz1 - hz0)) |"
 	[ "$ok" = 1 ] || failures=$((failures + 1))
 done
-echo "sparse packets sent ahead of the queue: $(counter sparse)"
+read -r _ _ _ sparse < <(counters)
+echo "sparse packets sent ahead of the queue: $sparse"
 bwmd_stop
 [ $failures = 0 ] || fail "$failures combination(s) missed the latency bound or the rate"
 echo "PASS"
