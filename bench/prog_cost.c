@@ -38,6 +38,7 @@
 #include "classify.h"
 #include "datapath.h"
 #include "log.h"
+#include "packet.h"
 
 #define PIN_DIR "/sys/fs/bpf/bwm-bench"
 #define MAX_PODS 65535             /* bwm.conf's largest max_pods */
@@ -60,21 +61,6 @@ static const char *const kind_names[] = {
 	[KIND_NO_POD] = "no_pod",
 };
 
-struct packet {
-	struct ethhdr eth;
-	union {
-		struct {
-			struct iphdr ip;
-			struct tcphdr tcp;
-		} v4;
-		struct {
-			struct ipv6hdr ip;
-			struct tcphdr tcp;
-		} v6;
-	};
-	uint8_t payload[64];
-} __attribute__((packed));
-
 /* Pod i's addresses: 198.18.0.0 + i and fd00:18::i, all distinct for i < 2^17. */
 static uint32_t pod_ipv4(uint32_t i)
 {
@@ -93,29 +79,17 @@ static void pod_ipv6(uint32_t i, uint8_t ret[16])
 
 static size_t build_packet(struct packet *p, enum kind kind, uint32_t pod)
 {
-	memset(p, 0, sizeof(*p));
+	static const uint8_t peer6[16] = { 0xfd, 0x00, 0x00, 0x19, [15] = 2 };   /* fd00:19::2 */
+	const uint32_t peer4 = htonl(0xc6130002);                                /* 198.19.0.2 */
+	uint8_t a6[16];
+
 	if (kind == KIND_IPV6) {
-		p->eth.h_proto = htons(ETH_P_IPV6);
-		p->v6.ip.version = 6;
-		p->v6.ip.hop_limit = 64;
-		p->v6.ip.nexthdr = IPPROTO_TCP;
-		p->v6.ip.payload_len = htons(sizeof(p->v6.tcp) + sizeof(p->payload));
-		pod_ipv6(pod, p->v6.ip.saddr.s6_addr);
-		inet_pton(AF_INET6, "fd00:19::2", &p->v6.ip.daddr);
-		p->v6.tcp.doff = 5;
-		return sizeof(p->eth) + sizeof(p->v6) + sizeof(p->payload);
+		pod_ipv6(pod, a6);
+		return packet_ipv6(p, a6, peer6);
 	}
-	p->eth.h_proto = htons(ETH_P_IP);
-	p->v4.ip.version = 4;
-	p->v4.ip.ihl = 5;
-	p->v4.ip.ttl = 64;
-	p->v4.ip.protocol = IPPROTO_TCP;
-	p->v4.ip.tot_len = htons(sizeof(p->v4) + sizeof(p->payload));
 	/* The unknown source sits outside every pod's address. */
-	p->v4.ip.saddr = kind == KIND_NO_POD ? htonl(0xc6130063) /* 198.19.0.99 */ : pod_ipv4(pod);
-	inet_pton(AF_INET, "198.19.0.2", &p->v4.ip.daddr);
-	p->v4.tcp.doff = 5;
-	return sizeof(p->eth) + sizeof(p->v4) + sizeof(p->payload);
+	return packet_ipv4(p, kind == KIND_NO_POD ? htonl(0xc6130063) /* 198.19.0.99 */ : pod_ipv4(pod),
+			   peer4);
 }
 
 static int add_pods(struct datapath *dp, unsigned n)

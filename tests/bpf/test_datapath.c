@@ -27,6 +27,7 @@
 #include "classify.h"
 #include "datapath.h"
 #include "log.h"
+#include "packet.h"
 
 #define MS 1000000ULL
 #define MBIT_S(x) ((x) * 125000ULL)
@@ -35,48 +36,22 @@
 static char pin_dir[64];
 static struct datapath *dp;
 
-struct packet {
-	struct ethhdr eth;
-	union {
-		struct {
-			struct iphdr ip;
-			struct tcphdr tcp;
-		} v4;
-		struct {
-			struct ipv6hdr ip;
-			struct tcphdr tcp;
-		} v6;
-	};
-	uint8_t payload[64];
-} __attribute__((packed));
-
 static size_t packet_v4(struct packet *p, const char *src)
 {
-	memset(p, 0, sizeof(*p));
-	p->eth.h_proto = htons(ETH_P_IP);
-	p->v4.ip.version = 4;
-	p->v4.ip.ihl = 5;
-	p->v4.ip.ttl = 64;
-	p->v4.ip.protocol = IPPROTO_TCP;
-	p->v4.ip.tot_len = htons(sizeof(p->v4) + sizeof(p->payload));
-	inet_pton(AF_INET, src, &p->v4.ip.saddr);
-	inet_pton(AF_INET, "198.19.0.1", &p->v4.ip.daddr);
-	p->v4.tcp.doff = 5;
-	return sizeof(p->eth) + sizeof(p->v4) + sizeof(p->payload);
+	uint32_t saddr, daddr;
+
+	inet_pton(AF_INET, src, &saddr);
+	inet_pton(AF_INET, "198.19.0.1", &daddr);
+	return packet_ipv4(p, saddr, daddr);
 }
 
 static size_t packet_v6(struct packet *p, const char *src)
 {
-	memset(p, 0, sizeof(*p));
-	p->eth.h_proto = htons(ETH_P_IPV6);
-	p->v6.ip.version = 6;
-	p->v6.ip.hop_limit = 64;
-	p->v6.ip.nexthdr = IPPROTO_TCP;
-	p->v6.ip.payload_len = htons(sizeof(p->v6.tcp) + sizeof(p->payload));
-	inet_pton(AF_INET6, src, &p->v6.ip.saddr);
-	inet_pton(AF_INET6, "fd00:19::1", &p->v6.ip.daddr);
-	p->v6.tcp.doff = 5;
-	return sizeof(p->eth) + sizeof(p->v6) + sizeof(p->payload);
+	uint8_t saddr[16], daddr[16];
+
+	inet_pton(AF_INET6, src, saddr);
+	inet_pton(AF_INET6, "fd00:19::1", daddr);
+	return packet_ipv6(p, saddr, daddr);
 }
 
 struct run_result {

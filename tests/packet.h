@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Crafted Ethernet + IPv4/IPv6 + TCP packets for running the egress program
+ * through BPF_PROG_TEST_RUN (tests/bpf, bench/prog_cost.c).
+ */
+#ifndef BWM_TEST_PACKET_H
+#define BWM_TEST_PACKET_H
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <stdint.h>
+#include <string.h>
+
+struct packet {
+	struct ethhdr eth;
+	union {
+		struct {
+			struct iphdr ip;
+			struct tcphdr tcp;
+		} v4;
+		struct {
+			struct ipv6hdr ip;
+			struct tcphdr tcp;
+		} v6;
+	};
+	uint8_t payload[64];
+} __attribute__((packed));
+
+/* saddr and daddr in network byte order. Returns the packet's length. */
+static inline size_t packet_ipv4(struct packet *p, uint32_t saddr, uint32_t daddr)
+{
+	memset(p, 0, sizeof(*p));
+	p->eth.h_proto = htons(ETH_P_IP);
+	p->v4.ip.version = 4;
+	p->v4.ip.ihl = 5;
+	p->v4.ip.ttl = 64;
+	p->v4.ip.protocol = IPPROTO_TCP;
+	p->v4.ip.tot_len = htons(sizeof(p->v4) + sizeof(p->payload));
+	p->v4.ip.saddr = saddr;
+	p->v4.ip.daddr = daddr;
+	p->v4.tcp.doff = 5;
+	return sizeof(p->eth) + sizeof(p->v4) + sizeof(p->payload);
+}
+
+static inline size_t packet_ipv6(struct packet *p, const uint8_t saddr[16], const uint8_t daddr[16])
+{
+	memset(p, 0, sizeof(*p));
+	p->eth.h_proto = htons(ETH_P_IPV6);
+	p->v6.ip.version = 6;
+	p->v6.ip.hop_limit = 64;
+	p->v6.ip.nexthdr = IPPROTO_TCP;
+	p->v6.ip.payload_len = htons(sizeof(p->v6.tcp) + sizeof(p->payload));
+	memcpy(&p->v6.ip.saddr, saddr, 16);
+	memcpy(&p->v6.ip.daddr, daddr, 16);
+	p->v6.tcp.doff = 5;
+	return sizeof(p->eth) + sizeof(p->v6) + sizeof(p->payload);
+}
+
+#endif /* BWM_TEST_PACKET_H */
