@@ -242,8 +242,15 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_l
 		goto drop_horizon;
 
 	if (limit->aqm_target_ns) {
-		struct aqm_params p = { .target_ns = limit->aqm_target_ns,
-					.interval_ns = limit->aqm_interval_ns };
+		/* A queue of less than two packets is no standing queue: with
+		 * GSO (64 KiB, BIG TCP 192 KiB) one packet can outlast the
+		 * target, so the target never drops below two of them on the
+		 * wire (CAKE's rule of thumb, with its MTU made the packet). */
+		struct aqm_params p = {
+			.target_ns = limit->aqm_target_ns > 2 * r.tx_ns ? limit->aqm_target_ns
+									 : 2 * r.tx_ns,
+			.interval_ns = limit->aqm_interval_ns,
+		};
 		if (aqm_on_packet(&state->aqm, now, edt_wait_ns(&r, now), &p)) {
 			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l2_len) < 0) {
 				/* A dropped packet does not advance the clock. */

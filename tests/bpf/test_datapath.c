@@ -361,32 +361,42 @@ static void sparse_flow_passes_a_queue_at_the_horizon(void **unused)
 	assert_int_equal(pod_state(13).sparse_packets, 1);
 }
 
-/* CoDel with a 1 ms target and a 1 ns interval: at 1 Mbit/s the second
- * packet only waits for its own 12 ms on the wire (no queue ahead of it),
- * the third waits 12 ms behind it (above target), the fourth finds the wait
- * persistent and is signalled: an ECN-capable one is CE-marked and sent, a
+/* Sends 1500-byte packets at 1 Mbit/s (12 ms each on the wire) until one
+ * is signalled; returns how many were sent, that one included. */
+static int packets_until_signalled(const struct packet *p, size_t len, uint32_t pod,
+				   struct packet *out)
+{
+	uint64_t signals = pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM];
+
+	for (int n = 1; n <= 20; n++) {
+		run_out(p, len, 1500, 0, 0, out);
+		if (pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM] > signals)
+			return n;
+	}
+	return -1;
+}
+
+/* CoDel with a 30 ms target and a 1 ns interval, at 1 Mbit/s: packet 1
+ * leaves now, packets 2..5 wait 0, 12, 24 and 36 ms before their own 12 ms
+ * on the wire; 36 ms is above target, and the wait is persistent at packet
+ * 6, which is signalled: an ECN-capable one is CE-marked and sent, a
  * Not-ECT one is dropped and the clock does not move. */
 static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 {
 	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
-				       .aqm_target_ns = 1 * MS, .aqm_interval_ns = 1,
+				       .aqm_target_ns = 30 * MS, .aqm_interval_ns = 1,
 				       .flags = BWM_LIMIT_ECN };
 	struct packet p, out, p6;
 	size_t len = packet_v4(&p, "198.18.0.21");
 	size_t len6 = packet_v6(&p6, "fd00:18::21");
-	struct run_result r;
 	uint64_t clock;
 
 	p.v4.ip.tos = 0x02;   /* ECT(0) */
 	p.v4.ip.check = ipv4_checksum((const uint8_t *)&p + sizeof(struct ethhdr));
 	add_pod_limit(11, "codel", "198.18.0.21", 0, &limit);
-	run(&p, len, 1500, 0, 0);   /* leaves now */
-	run(&p, len, 1500, 0, 0);   /* nothing ahead of it */
-	run(&p, len, 1500, 0, 0);   /* 12 ms ahead of it: above target */
-	r = run_out(&p, len, 1500, 0, 0, &out);   /* persistent: signalled */
-	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+	assert_int_equal(packets_until_signalled(&p, len, 11, &out), 6);
 	assert_int_equal(out.v4.ip.tos & 3, 3);   /* CE */
-	assert_int_equal(ipv4_checksum((const uint8_t *)&out + sizeof(struct ethhdr)), 0);   /* checksum still valid */
+	assert_int_equal(ipv4_checksum((const uint8_t *)&out + sizeof(struct ethhdr)), 0);
 	assert_int_equal(pod_state(11).ecn_marks, 1);
 
 	/* The next signal is due one interval later: the next packet. */
@@ -401,13 +411,23 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 	/* IPv6: ECN in the traffic class. */
 	add_pod_limit(12, "codel6", "fd00:18::21", 0, &limit);
 	p6.v6.ip.flow_lbl[0] = 0x20;   /* traffic class low nibble 0x2: ECT(0) */
-	run(&p6, len6, 1500, 0, 0);
-	run(&p6, len6, 1500, 0, 0);
-	run(&p6, len6, 1500, 0, 0);
-	r = run_out(&p6, len6, 1500, 0, 0, &out);
-	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+	assert_int_equal(packets_until_signalled(&p6, len6, 12, &out), 6);
 	assert_int_equal(out.v6.ip.flow_lbl[0] & 0x30, 0x30);
 	assert_int_equal(pod_state(12).ecn_marks, 1);
+}
+
+/* A 1 ms target with 12 ms packets: the target is at least two packets on
+ * the wire (24 ms), so the waits of 12 and 24 ms are not signalled; only
+ * from 36 ms on is a wait above it, as with a 30 ms target above. */
+static void codel_target_is_never_below_two_packets(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
+				       .aqm_target_ns = 1 * MS, .aqm_interval_ns = 1 };
+	struct packet p, out;
+	size_t len = packet_v4(&p, "198.18.0.23");
+
+	add_pod_limit(14, "codel-floor", "198.18.0.23", 0, &limit);
+	assert_int_equal(packets_until_signalled(&p, len, 14, &out), 6);
 }
 
 static void report_cost_per_packet(void **unused)
@@ -440,6 +460,7 @@ int main(void)
 		cmocka_unit_test(sparse_flow_leaves_ahead_of_the_queue),
 		cmocka_unit_test(sparse_flow_passes_a_queue_at_the_horizon),
 		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
+		cmocka_unit_test(codel_target_is_never_below_two_packets),
 		cmocka_unit_test(report_cost_per_packet),
 	};
 
