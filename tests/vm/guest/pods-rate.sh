@@ -5,6 +5,11 @@
 # (classified by interface) and bridged ones (by address), IPv4 and IPv6.
 # A pod with no limit, alone, must go faster than the largest limit.
 #
+# This checks the datapath's pacing (issue 3), so CoDel is off: at 200 Mbit/s
+# with 12 flows the TCG VM's scheduling jitter reaches CoDel's 5 ms target and
+# its signals cost goodput here, which real machines do not show. CoDel's
+# effect on the rate is asserted by latency.sh and measured by bench/ (S3).
+#
 # Limits count wire bytes, as TBF does: a full-size TCP segment is 1514
 # bytes on the wire for 1448 (IPv4) or 1428 (IPv6) bytes of goodput, so the
 # goodput expected at a limit is limit * payload / wire.
@@ -29,7 +34,7 @@ done
 topo_pod_routed 4
 pod_file unlimited bwm.io/interface=pod4h
 
-write_config
+write_config "$(printf '[latency]\naqm = no')"
 bwmd_start
 has "qdisc fq " in_node tc qdisc show dev up0 || fail "no fq on up0: $(in_node tc qdisc show dev up0)"
 
