@@ -56,16 +56,9 @@ static int resolve_uplink_names(struct daemon *d, char ***ret_names)
 	int r;
 
 	if (d->config.uplinks && d->config.uplinks[0]) {
-		size_t n = strv_length(d->config.uplinks);
-
-		names = calloc(n + 1, sizeof(char *));
+		names = strv_copy(d->config.uplinks);
 		if (!names)
 			return -ENOMEM;
-		for (size_t i = 0; i < n; i++)
-			if (!(names[i] = strdup(d->config.uplinks[i]))) {
-				strv_free(names);
-				return -ENOMEM;
-			}
 		*ret_names = names;
 		return 0;
 	}
@@ -245,7 +238,7 @@ static int on_links_readable(sd_event_source *s, int fd, uint32_t revents, void 
 static int reload(struct daemon *d)
 {
 	struct bwm_config next;
-	bool restart_needed;
+	bool restart_needed, pods_dir_changed, bigtcp_changed, qdisc_changed;
 	int r;
 
 	notify_reloading();
@@ -261,39 +254,40 @@ static int reload(struct daemon *d)
 			 strcmp(next.state_dir, d->config.state_dir) != 0 ||
 			 next.max_pods != d->config.max_pods || next.max_flows != d->config.max_flows ||
 			 next.qdisc != d->config.qdisc;
-	if (restart_needed)
+	if (restart_needed) {
 		log_warning("pin_dir, state_dir, max_pods, max_flows and qdisc change only when bwmd "
 			    "restarts; configuration not applied");
-	else {
-		bool pods_dir_changed = strcmp(next.pods_dir, d->config.pods_dir) != 0;
-		bool bigtcp_changed = next.bigtcp_enable != d->config.bigtcp_enable ||
-				      next.bigtcp_size != d->config.bigtcp_size ||
-				      next.bigtcp_uplinks != d->config.bigtcp_uplinks ||
-				      next.bigtcp_pod_links != d->config.bigtcp_pod_links ||
-				      next.bigtcp_pod_peers != d->config.bigtcp_pod_peers;
-		bool qdisc_changed = next.fq_horizon_ns != d->config.fq_horizon_ns ||
-				     next.fq_buckets_log != d->config.fq_buckets_log ||
-				     next.fq_limit != d->config.fq_limit ||
-				     next.fq_flow_limit != d->config.fq_flow_limit;
-
-		/* The old sizes back first; the new ones go on below. */
-		if (bigtcp_changed)
-			bigtcp_links_restore_all(d->bigtcp, d->sk, &d->config);
-		config_free(&d->config);
-		d->config = next;
-		log_set_max_level(d->config.log_level);
-		datapath_set_queue_fix(d->dp, d->config.queue_fix);
-		apply_uplinks(d);
-		for (size_t i = 0; i < d->n_uplinks; i++)
-			if (d->uplinks[i].active && (qdisc_changed || bigtcp_changed))
-				setup_uplink(d, &d->uplinks[i]);
-		if (pods_dir_changed)
-			watch_pods_dir(d);
-		/* Now, not deferred: READY=1 below ends the reload once applied. */
-		reconcile_now(d);
-	}
-	if (restart_needed)
 		config_free(&next);
+		notify_ready();
+		return 0;
+	}
+
+	pods_dir_changed = strcmp(next.pods_dir, d->config.pods_dir) != 0;
+	bigtcp_changed = next.bigtcp_enable != d->config.bigtcp_enable ||
+			 next.bigtcp_size != d->config.bigtcp_size ||
+			 next.bigtcp_uplinks != d->config.bigtcp_uplinks ||
+			 next.bigtcp_pod_links != d->config.bigtcp_pod_links ||
+			 next.bigtcp_pod_peers != d->config.bigtcp_pod_peers;
+	qdisc_changed = next.fq_horizon_ns != d->config.fq_horizon_ns ||
+			next.fq_buckets_log != d->config.fq_buckets_log ||
+			next.fq_limit != d->config.fq_limit ||
+			next.fq_flow_limit != d->config.fq_flow_limit;
+
+	/* The old sizes back first; the new ones go on below. */
+	if (bigtcp_changed)
+		bigtcp_links_restore_all(d->bigtcp, d->sk, &d->config);
+	config_free(&d->config);
+	d->config = next;
+	log_set_max_level(d->config.log_level);
+	datapath_set_queue_fix(d->dp, d->config.queue_fix);
+	apply_uplinks(d);
+	for (size_t i = 0; i < d->n_uplinks; i++)
+		if (d->uplinks[i].active && (qdisc_changed || bigtcp_changed))
+			setup_uplink(d, &d->uplinks[i]);
+	if (pods_dir_changed)
+		watch_pods_dir(d);
+	/* Now, not deferred: READY=1 below ends the reload once applied. */
+	reconcile_now(d);
 	notify_ready();
 	return 0;
 }

@@ -50,6 +50,19 @@ size_t strv_length(char *const *l)
 	return n;
 }
 
+char **strv_copy(char *const *l)
+{
+	size_t n = strv_length(l);
+	char **copy = calloc(n + 1, sizeof(char *));
+
+	for (size_t i = 0; copy && i < n; i++)
+		if (!(copy[i] = strdup(l[i]))) {
+			strv_free(copy);
+			return NULL;
+		}
+	return copy;
+}
+
 void strv_free(char **l)
 {
 	for (size_t i = 0; l && l[i]; i++)

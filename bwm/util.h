@@ -40,6 +40,8 @@ static inline void closep(int *fd)
 /* NULL-terminated string vectors. */
 char **strv_split(const char *s, const char *separators);
 size_t strv_length(char *const *l);
+/* A deep copy, NULL on allocation failure. */
+char **strv_copy(char *const *l);
 void strv_free(char **l);
 static inline void strv_freep(char ***l)
 {
