@@ -16,6 +16,12 @@
  * what a pod at its limit costs; the program's verdict and stamp are checked
  * so that a figure never comes from a drop or an early return.
  *
+ * Each is measured twice: with latency control off (plain EDT, as Cilium's
+ * bandwidth manager does it) and on, with bwm.conf's defaults (issue 8):
+ * the packet's flow is looked up in the sparse-flow LRU, found bulk, and
+ * CoDel watches the pod's queue; the packets are ECN-capable, so CoDel's
+ * signal is a CE mark, not a drop.
+ *
  * Needs root (CAP_BPF, CAP_NET_ADMIN). Pins go to a bpffs of its own, in
  * its own mount namespace, so nothing is left behind.
  */
@@ -37,8 +43,10 @@
 
 #include "classify.h"
 #include "datapath.h"
+#include "config.h"
 #include "log.h"
 #include "packet.h"
+#include "pods.h"
 
 #define PIN_DIR "/sys/fs/bpf/bwm-bench"
 #define MAX_PODS 65535             /* bwm.conf's largest max_pods */
@@ -77,25 +85,37 @@ static void pod_ipv6(uint32_t i, uint8_t ret[16])
 	ret[15] = (uint8_t)i;
 }
 
+/* ECT(0) (RFC 3168): CoDel marks the packet instead of dropping it. */
 static size_t build_packet(struct packet *p, enum kind kind, uint32_t pod)
 {
 	static const uint8_t peer6[16] = { 0xfd, 0x00, 0x00, 0x19, [15] = 2 };   /* fd00:19::2 */
 	const uint32_t peer4 = htonl(0xc6130002);                                /* 198.19.0.2 */
 	uint8_t a6[16];
+	size_t len;
 
 	if (kind == KIND_IPV6) {
 		pod_ipv6(pod, a6);
-		return packet_ipv6(p, a6, peer6);
+		len = packet_ipv6(p, a6, peer6);
+		p->v6.ip.flow_lbl[0] |= 0x20;   /* traffic class bits 1-0 = ECN */
+		return len;
 	}
 	/* The unknown source sits outside every pod's address. */
-	return packet_ipv4(p, kind == KIND_NO_POD ? htonl(0xc6130063) /* 198.19.0.99 */ : pod_ipv4(pod),
-			   peer4);
+	len = packet_ipv4(p, kind == KIND_NO_POD ? htonl(0xc6130063) /* 198.19.0.99 */ : pod_ipv4(pod),
+			  peer4);
+	p->v4.ip.tos = 0x02;
+	return len;
 }
 
-static int add_pods(struct datapath *dp, unsigned n)
+static int add_pods(struct datapath *dp, unsigned n, bool latency_control)
 {
-	struct bwm_pod_limit limit = { .rate_bytes_per_sec = RATE_BYTES_PER_SEC,
-				       .horizon_ns = HORIZON_NS };
+	struct bwm_config config;
+	struct bwm_pod_limit limit;
+
+	config_init_defaults(&config);
+	config.aqm = config.sparse_flows = latency_control;
+	pod_limit_from_config(&config, RATE_BYTES_PER_SEC, &limit);
+	limit.horizon_ns = HORIZON_NS;
+	config_free(&config);
 
 	for (uint32_t id = 1; id <= n; id++) {
 		struct bwm_pod_meta meta = { .ifindex = IFINDEX_BASE + id, .naddrs = 2 };
@@ -157,7 +177,8 @@ static int measure(int prog_fd, enum kind kind, uint32_t pod, unsigned repeat, u
 	return 0;
 }
 
-static int measure_pod_count(unsigned n, unsigned repeat, unsigned runs, uint32_t *ns)
+static int measure_pod_count(unsigned n, bool latency_control, unsigned repeat, unsigned runs,
+			     uint32_t *ns)
 {
 	struct datapath_options o = { .pin_dir = PIN_DIR, .max_pods = MAX_PODS, .queue_fix = true };
 	struct datapath *dp = NULL;
@@ -166,16 +187,17 @@ static int measure_pod_count(unsigned n, unsigned repeat, unsigned runs, uint32_
 	r = datapath_open(&o, &dp);
 	if (r < 0)
 		return log_error_errno(r, "Failed to load the datapath: %m");
-	r = add_pods(dp, n);
+	r = add_pods(dp, n, latency_control);
 	for (int k = 0; r >= 0 && k < KIND__MAX; k++) {
 		/* The last pod added: in a full map, the one put in last. */
 		r = measure(datapath_prog_fd(dp, false), k, n, repeat, runs, ns);
 		if (r < 0)
 			break;
-		printf("%s\n    {\"pods\": %u, \"packet\": \"%s\", \"ns_median\": %u, "
-		       "\"ns_min\": %u, \"ns_max\": %u}",
-		       n == pod_counts[0] && k == 0 ? "" : ",", n, kind_names[k],
-		       ns[runs / 2], ns[0], ns[runs - 1]);
+		printf("%s\n    {\"pods\": %u, \"latency_control\": %s, \"packet\": \"%s\", "
+		       "\"ns_median\": %u, \"ns_min\": %u, \"ns_max\": %u}",
+		       n == pod_counts[0] && !latency_control && k == 0 ? "" : ",", n,
+		       latency_control ? "true" : "false", kind_names[k], ns[runs / 2], ns[0],
+		       ns[runs - 1]);
 	}
 	datapath_close(dp);
 	datapath_unpin(PIN_DIR);
@@ -239,7 +261,8 @@ int main(int argc, char **argv)
 	printf("{\"repeat\": %u, \"runs\": %u, \"wire_len\": %u, \"bpf_jit_enable\": %d, "
 	       "\"max_pods\": %u, \"results\": [", repeat, runs, WIRE_LEN, read_jit(), MAX_PODS);
 	for (size_t i = 0; r >= 0 && i < sizeof(pod_counts) / sizeof(pod_counts[0]); i++)
-		r = measure_pod_count(pod_counts[i], repeat, runs, ns);
+		for (int on = 0; r >= 0 && on <= 1; on++)
+			r = measure_pod_count(pod_counts[i], on, repeat, runs, ns);
 	printf("\n]}\n");
 	free(ns);
 	return r < 0 ? 1 : 0;

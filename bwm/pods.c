@@ -206,6 +206,23 @@ static void on_problem(const struct bwm_annotation_problem *pr, void *userdata)
 		report_append(ctx->pod, "%s", text);
 }
 
+void pod_limit_from_config(const struct bwm_config *config, uint64_t rate_bytes_per_sec,
+			   struct bwm_pod_limit *ret)
+{
+	*ret = (struct bwm_pod_limit) {
+		.rate_bytes_per_sec = rate_bytes_per_sec,
+		.horizon_ns = config->pod_horizon_ns,
+	};
+	if (config->aqm) {
+		ret->aqm_target_ns = config->aqm_target_ns;
+		ret->aqm_interval_ns = config->aqm_interval_ns;
+	}
+	if (config->sparse_flows)
+		ret->sparse_quantum = config->sparse_quantum;
+	if (config->ecn)
+		ret->flags |= BWM_LIMIT_ECN;
+}
+
 static void want_from_spec(struct scanned_pod *s, struct reconcile_want *w,
 			   const struct bwm_pod_spec *spec, const struct bwm_config *config)
 {
@@ -219,16 +236,7 @@ static void want_from_spec(struct scanned_pod *s, struct reconcile_want *w,
 		w->meta.naddrs++;
 	}
 	/* bit/s -> bytes/s; the smallest limit kubelet accepts (1k) is 125. */
-	w->limit.rate_bytes_per_sec = spec->egress_bps / 8;
-	w->limit.horizon_ns = config->pod_horizon_ns;
-	if (config->aqm) {
-		w->limit.aqm_target_ns = config->aqm_target_ns;
-		w->limit.aqm_interval_ns = config->aqm_interval_ns;
-	}
-	if (config->sparse_flows)
-		w->limit.sparse_quantum = config->sparse_quantum;
-	if (config->ecn)
-		w->limit.flags |= BWM_LIMIT_ECN;
+	pod_limit_from_config(config, spec->egress_bps / 8, &w->limit);
 
 	if (spec->ifname[0]) {
 		w->meta.ifindex = if_nametoindex(spec->ifname);

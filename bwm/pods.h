@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "bwm_maps.h"
 #include "config.h"
 
 struct datapath;
@@ -31,6 +32,11 @@ int pods_adopt(struct pods *p, struct datapath *dp);
  * changes nothing (enforcement stays as it is). */
 int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config *config,
 		   struct pods_summary *ret_summary);
+
+/* The maps' limit for a pod of that rate under config: its horizon and the
+ * latency control ([datapath], [latency]). */
+void pod_limit_from_config(const struct bwm_config *config, uint64_t rate_bytes_per_sec,
+			   struct bwm_pod_limit *ret);
 
 /* The host-side interfaces of the pods in the maps (index and name, n
  * each); the caller frees both arrays and the names. */
