@@ -9,7 +9,8 @@ Raw layout (written by bench/guest.sh and bench/run):
   raw/env-host.json, raw/s4.json           host side
   raw/vm/results/env-guest.json            the VM's kernel, cores, profile
   raw/vm/results/<mode>/s1.json, s1.cdf    rr_prober (S1)
-  raw/vm/results/<mode>/s2-*.sockperf.txt, .csv, s2-load.iperf3.json (S2)
+  raw/vm/results/<mode>/s2-{idle,load}.<round>.sockperf.txt, .csv,
+                         s2-load.<round>.iperf3.json (S2)
   raw/vm/results/<mode>/s3-*.iperf3.json   (S3)
   raw/vm/results/<mode>/<run>.{before,after}.{qdisc,bwm}.json  counters
 """
@@ -42,9 +43,36 @@ def percentile(sorted_values, p):
     return sorted_values[rank - 1]
 
 
+def sockperf_rtts(prefix):
+    """Every round trip (us) of sockperf's --full-log: its valid duration,
+    the same samples as its summary."""
+    rtts = []
+    try:
+        with open(prefix + ".csv") as f:
+            for line in f:
+                # "id, txTime, rxTime, rtt_us"; other lines are headers.
+                fields = line.split(",")
+                try:
+                    tx, rx = float(fields[1]), float(fields[2])
+                except (ValueError, IndexError):
+                    continue
+                if rx > tx > 0:
+                    rtts.append((rx - tx) * 1e6)
+    except OSError:
+        pass
+    return sorted(rtts)
+
+
+def rtt_summary(sorted_rtts):
+    return {"samples": len(sorted_rtts), "p50_us": percentile(sorted_rtts, 50),
+            "p90_us": percentile(sorted_rtts, 90), "p99_us": percentile(sorted_rtts, 99),
+            "p999_us": percentile(sorted_rtts, 99.9),
+            "min_us": sorted_rtts[0] if sorted_rtts else None,
+            "max_us": sorted_rtts[-1] if sorted_rtts else None}
+
+
 def parse_sockperf(prefix):
-    """Round-trip percentiles (us) from sockperf's summary, all samples from its
-    --full-log (for the CDF)."""
+    """Round-trip percentiles (us) from sockperf's own summary."""
     try:
         with open(prefix + ".sockperf.txt") as f:
             text = f.read()
@@ -62,24 +90,39 @@ def parse_sockperf(prefix):
                      ("max_us", r"<MAX> observation\s*=\s*([\d.]+)")):
         m = re.search(pat, text)
         out[key] = float(m.group(1)) if m else None
-    m = re.search(r"Round trip is ([\d.]+) usec", text)
-    out["mean_us"] = float(m.group(1)) if m else None
-    rtts = []
-    try:
-        with open(prefix + ".csv") as f:
-            for line in f:
-                # "id, txTime, rxTime, rtt_us"; other lines are headers.
-                fields = line.split(",")
-                try:
-                    tx, rx = float(fields[1]), float(fields[2])
-                except (ValueError, IndexError):
-                    continue
-                if rx > tx > 0:
-                    rtts.append((rx - tx) * 1e6)
-    except OSError:
-        pass
-    rtts.sort()
-    out["cdf"] = downsample_cdf(rtts)
+    return out
+
+
+def parse_s2(res, mode, run, rounds, limit_mbit):
+    """S2's probe over its rounds (raw/.../<mode>/<run>.<k>.*): percentiles of
+    all rounds' samples pooled, each round's own summary, and for the loaded
+    runs the bulk goodput (mean over rounds), retransmissions and drops
+    (summed)."""
+    d = os.path.join(res, mode)
+    per_round, pooled, drops, bulks = [], [], [], []
+    for k in range(1, rounds + 1):
+        prefix = os.path.join(d, "%s.%d" % (run, k))
+        summary = parse_sockperf(prefix)
+        if not summary:
+            continue
+        pooled += sockperf_rtts(prefix)
+        per_round.append(summary)
+        drops.append(counter_drops(res, mode, "%s.%d" % (run, k)))
+        if run == "s2-load":
+            bulks.append(parse_iperf3(prefix + ".iperf3.json"))
+    if not per_round or not pooled:
+        return None
+    pooled.sort()
+    out = rtt_summary(pooled)
+    out["rounds"] = per_round
+    out["cdf"] = downsample_cdf(pooled)
+    out["drops"] = None if None in drops else sum(drops)
+    if run == "s2-load":
+        out["limit_mbit"] = limit_mbit
+        if bulks and None not in bulks:
+            out["bulk"] = {"goodput_mbit": sum(b["goodput_mbit"] for b in bulks) / len(bulks),
+                           "seconds": sum(b["seconds"] for b in bulks),
+                           "retransmits": sum(b["retransmits"] or 0 for b in bulks)}
     return out
 
 
@@ -168,15 +211,11 @@ def collect(out, modes):
         xp = load_json(os.path.join(d, "s1-xcheck.json"))
         xs = parse_sockperf(os.path.join(d, "s1-xcheck"))
         if xp and xs:
-            xs.pop("cdf")
             m["s1_crosscheck"] = {"rr_prober": xp, "sockperf": xs}
         for run in ("s2-idle", "s2-load"):
-            p = parse_sockperf(os.path.join(d, run))
+            p = parse_s2(res, mode, run, env.get("s2_rounds", 1),
+                         None if mode == "none" else env.get("s2_limit_mbit"))
             if p:
-                p["drops"] = counter_drops(res, mode, run)
-                if run == "s2-load":
-                    p["bulk"] = parse_iperf3(os.path.join(d, "s2-load.iperf3.json"))
-                    p["limit_mbit"] = None if mode == "none" else env.get("s2_limit_mbit")
                 m[run.replace("-", "_")] = p
         s3 = []
         for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
@@ -225,13 +264,14 @@ def markdown(data, modes):
     w("")
     w("Latencies are round trips in us. S1: %s flows, each from its own pod limited to %s "
       "Mbit/s, %s-byte request/response (rr_prober), %s s. S2: sockperf TCP ping-pong "
-      "(%s bytes) from a %s Mbit/s pod, alone and beside %s bulk iperf3 flows of the same pod. "
+      "(%s bytes) from a %s Mbit/s pod, alone and beside %s bulk iperf3 flows of the same pod, "
+      "%s s each, in %s alternating rounds. "
       "S3: iperf3 goodput, %s s after %s s of warm-up; TCP/IP headers cap goodput at "
       "%.1f%% of a limit counted in wire bytes. Drops: packets dropped by the shapers "
       "(qdiscs of the node, bwm's horizon); retrans: TCP retransmissions." %
       (env.get("s1_flows"), env.get("s1_limit_mbit"), env.get("s1_size"), env.get("s1_time_s"),
        env.get("probe_size"), env.get("s2_limit_mbit"), env.get("s2_bulk_flows"),
-       env.get("s3_time_s"), env.get("s3_omit_s"), TCP_CEILING * 100))
+       env.get("s2_time_s"), env.get("s2_rounds"), env.get("s3_time_s"), env.get("s3_omit_s"), TCP_CEILING * 100))
     w("")
     w("| scenario | mode | p50 | p90 | p99 | p99.9 | trans/s | goodput Mbit/s | limit Mbit/s "
       "| goodput/limit | drops | retrans |")
@@ -272,6 +312,22 @@ def markdown(data, modes):
           "not the shaper." % ", ".join("%.0f Mbit/s with %d flow(s)" % (v, k)
                                          for k, v in sorted(ceil.items())))
 
+    s2_rows = [(mode, data["modes"][mode].get("s2_idle"), data["modes"][mode].get("s2_load"))
+               for mode in modes]
+    s2_rows = [(mode, idle, load) for mode, idle, load in s2_rows if idle and load]
+    if s2_rows:
+        w("")
+        w("S2 round by round, p99 in us: each round runs the probe alone, then under load; "
+          "the table above pools each kind's samples over the rounds.")
+        w("")
+        w("| mode | p99 alone | p99 + bulk | pooled p99 + bulk / alone |")
+        w("|---|---:|---:|---:|")
+        for mode, idle, load in s2_rows:
+            w("| %s | %s | %s | %.2fx |" % (
+                mode, " / ".join(fmt(r.get("p99_us")) for r in idle["rounds"]),
+                " / ".join(fmt(r.get("p99_us")) for r in load["rounds"]),
+                load["p99_us"] / idle["p99_us"]))
+
     xc = data["modes"].get("none", {}).get("s1_crosscheck")
     if xc:
         w("")
@@ -297,11 +353,17 @@ def markdown(data, modes):
         for r in s4["results"]:
             if r["packet"] not in kinds:
                 kinds.append(r["packet"])
-        w("| pods | " + " | ".join(kinds) + " |")
-        w("|---:|" + "---:|" * len(kinds))
+        w("| pods | latency control | " + " | ".join(kinds) + " |")
+        w("|---:|---|" + "---:|" * len(kinds))
         for pods in sorted({r["pods"] for r in s4["results"]}):
-            by = {r["packet"]: r["ns_median"] for r in s4["results"] if r["pods"] == pods}
-            w("| %d | " % pods + " | ".join(fmt(by.get(k)) for k in kinds) + " |")
+            for control in (False, True):
+                by = {r["packet"]: r["ns_median"] for r in s4["results"]
+                      if r["pods"] == pods and r["latency_control"] == control}
+                w("| %d | %s | " % (pods, "on" if control else "off") +
+                  " | ".join(fmt(by.get(k)) for k in kinds) + " |")
+        w("")
+        w("Latency control off is plain EDT (Cilium's bandwidth manager); on is bwm's "
+          "defaults: the sparse-flow lookup and CoDel on every pod packet.")
 
     errors = [(m, e) for m in modes for e in data["modes"][m]["errors"]]
     if errors:
