@@ -9,12 +9,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 packages="
-	build-essential pkg-config meson ninja-build
+	build-essential pkg-config meson ninja-build python3
 	clang llvm lld libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libnl-3-dev libnl-route-3-dev libiniparser-dev libsystemd-dev libcmocka-dev
-	iproute2 iputils-ping ethtool iperf3 sockperf containernetworking-plugins gnuplot-nox
-	qemu-system-x86 busybox-static kmod cpio valgrind systemd
+	iproute2 iputils-ping ethtool iperf3 sockperf containernetworking-plugins gnuplot-nox jq
+	qemu-system-x86 busybox-static kmod cpio valgrind systemd procps
 "
 
 missing=""
