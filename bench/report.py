@@ -144,14 +144,21 @@ def parse_iperf3(path):
             "retransmits": end.get("sum_sent", {}).get("retransmits")}
 
 
+# Qdiscs whose drop counters repeat others': mq sums its children's, and
+# clsact/ingress count the verdicts of their filters (bwm's program, which
+# counts its own drops by reason; the plugin's redirect never drops).
+REPEATING_QDISCS = ("mq", "clsact", "ingress")
+
+
 def counter_drops(res, mode, run):
-    """Packets the shapers dropped during a run: every qdisc of the node
+    """Packets the shapers dropped during a run: every leaf qdisc of the node
     namespace (fq on the uplink, TBF on the ifbs) and bwm's per-pod drops."""
     def qdisc_drops(when):
         q = load_json(os.path.join(res, mode, "%s.%s.qdisc.json" % (run, when)))
         if q is None:
             return None
-        return {(x.get("dev"), x.get("handle"), x.get("parent")): x.get("drops", 0) for x in q}
+        return {(x.get("dev"), x.get("handle"), x.get("parent")): x.get("drops", 0) for x in q
+                if x.get("kind") not in REPEATING_QDISCS}
 
     def bwm_drops(when):
         b = load_json(os.path.join(res, mode, "%s.%s.bwm.json" % (run, when)))

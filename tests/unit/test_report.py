@@ -39,9 +39,14 @@ def sockperf_run(prefix, rtts_us):
 
 
 def counters(res, mode, run, drops_before, drops_after):
+    """bwm's drops, which the clsact qdisc counts again as its filter's
+    verdicts (and mq as the sum of its fq children's: none here)."""
     for when, drops in (("before", drops_before), ("after", drops_after)):
-        write(os.path.join(res, mode, "%s.%s.qdisc.json" % (run, when)),
-              json.dumps([{"dev": "up0", "handle": "8001:", "parent": "1:1", "drops": 0}]))
+        write(os.path.join(res, mode, "%s.%s.qdisc.json" % (run, when)), json.dumps([
+            {"kind": "mq", "dev": "up0", "handle": "1:", "parent": None, "drops": 0},
+            {"kind": "fq", "dev": "up0", "handle": "8001:", "parent": "1:1", "drops": 0},
+            {"kind": "clsact", "dev": "up0", "handle": "ffff:", "parent": "ffff:fff1",
+             "drops": drops}]))
         write(os.path.join(res, mode, "%s.%s.bwm.json" % (run, when)),
               json.dumps({"pods": [{"name": "pod1", "drops": {"horizon": 0, "aqm": drops}}]}))
 
