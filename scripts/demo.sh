@@ -15,21 +15,8 @@ scripts/install-deps.sh
 [ -d "$BUILD_DIR" ] || meson setup "$BUILD_DIR" >/dev/null
 ninja -C "$BUILD_DIR" >/dev/null
 
-# Whether this kernel has fq: tried on a veth of a scratch namespace.
-kernel_has_fq() {
-	local ns="bwmdemo-probe$$" ok=1
-	modprobe -q sch_fq 2>/dev/null || true
-	ip netns add "$ns"
-	if ip -n "$ns" link add probe0 type veth peer name probe1 &&
-	   ip netns exec "$ns" tc qdisc add dev probe0 root fq 2>/dev/null; then
-		ok=0
-	fi
-	ip netns del "$ns"
-	return $ok
-}
-
 export BUILD_DIR=$PWD/$BUILD_DIR SRC_DIR=$PWD
-if kernel_has_fq; then
+if scripts/kernel-has-fq; then
 	exec bash scripts/demo-run.sh
 fi
 echo "This kernel ($(uname -r)) has no fq qdisc: running the demo in the test VM (Debian 6.1 kernel)."
