@@ -6,13 +6,13 @@ tables, also printed) and OUT/*.png (gnuplot). Exits 1 when a mode produced
 no data at all; a figure never fails the run.
 
 Raw layout (written by bench/guest.sh and bench/run):
-  raw/env-host.json, raw/s4.json           host side
-  raw/vm/results/env-guest.json            the VM's kernel, cores, profile
-  raw/vm/results/<mode>/s1.json, s1.cdf    rr_prober (S1)
-  raw/vm/results/<mode>/s2-{idle,load}.<round>.sockperf.txt, .csv,
-                         s2-load.<round>.iperf3.json (S2)
-  raw/vm/results/<mode>/s3-*.iperf3.json   (S3)
-  raw/vm/results/<mode>/<run>.{before,after}.{qdisc,bwm}.json  counters
+  raw/env-host.json, raw/s4.json           host side; "where": vm or host
+  raw/<where>/results/env-guest.json       the kernel, cores, profile of S1-S3
+  raw/<where>/results/<mode>/s1.json, s1.cdf    rr_prober (S1)
+  raw/<where>/results/<mode>/s2-{idle,load}.<round>.sockperf.txt, .csv,
+                             s2-load.<round>.iperf3.json (S2)
+  raw/<where>/results/<mode>/s3-*.iperf3.json   (S3)
+  raw/<where>/results/<mode>/<run>.{before,after}.{qdisc,bwm}.json  counters
 """
 import json
 import os
@@ -176,9 +176,9 @@ def counter_drops(res, mode, run):
 
 
 def collect(out, modes):
-    res = os.path.join(out, "raw", "vm", "results")
-    env = {}
+    env = {"where": "vm"}
     env.update(load_json(os.path.join(out, "raw", "env-host.json")) or {})
+    res = os.path.join(out, "raw", env["where"], "results")
     env.update(load_json(os.path.join(res, "env-guest.json")) or {})
     # Guest uptimes (vm-run's files): boot, and the guest side's own time,
     # without any wait for another VM's lock.
@@ -261,13 +261,20 @@ def markdown(data, modes):
     w = lines.append
     w("# bwm benchmark (%s profile)" % env.get("profile", "?"))
     w("")
-    w("VM: kernel %s, %s cores, qemu TCG (software emulation) on a %s-core host (%s). "
-      "Wall time %s s, with any wait for another VM (VM booted in %s s, guest side %s s); "
-      "host load (1 min) %s-%s during the VM run. Compare modes within this run only." % (
-          env.get("kernel", "?"), env.get("cores", "?"), env.get("host_cores", "?"),
-          env.get("host_cpu", "?"), env.get("wall_s", "?"), env.get("vm_boot_s", "?"),
-          env.get("vm_command_s", "?"), env.get("host_load_1min_min", "?"),
-          env.get("host_load_1min_max", "?")))
+    if env["where"] == "host":
+        w("Host: kernel %s, %s cores (%s). Wall time %s s; load (1 min) %s-%s during S1-S3. "
+          "Compare modes within this run only." % (
+              env.get("kernel", "?"), env.get("cores", "?"), env.get("host_cpu", "?"),
+              env.get("wall_s", "?"), env.get("host_load_1min_min", "?"),
+              env.get("host_load_1min_max", "?")))
+    else:
+        w("VM: kernel %s, %s cores, qemu TCG (software emulation) on a %s-core host (%s). "
+          "Wall time %s s, with any wait for another VM (VM booted in %s s, guest side %s s); "
+          "host load (1 min) %s-%s during the VM run. Compare modes within this run only." % (
+              env.get("kernel", "?"), env.get("cores", "?"), env.get("host_cores", "?"),
+              env.get("host_cpu", "?"), env.get("wall_s", "?"), env.get("vm_boot_s", "?"),
+              env.get("vm_command_s", "?"), env.get("host_load_1min_min", "?"),
+              env.get("host_load_1min_max", "?")))
     w("")
     w("Latencies are round trips in us. S1: %s flows, each from its own pod limited to %s "
       "Mbit/s, %s-byte request/response (rr_prober), %s s. S2: sockperf TCP ping-pong "
@@ -376,7 +383,7 @@ def markdown(data, modes):
     if errors:
         w("")
         w("Runs that failed: " + ", ".join("%s/%s" % x for x in errors) +
-          " (see raw/vm/stderr).")
+          " (see bench/run's output%s)." % (", raw/vm/stderr" if env["where"] == "vm" else ""))
     return "\n".join(lines) + "\n"
 
 

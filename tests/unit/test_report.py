@@ -57,10 +57,13 @@ def iperf3(path, mbit, retransmits):
 
 
 class ReportTest(unittest.TestCase):
+    WHERE = "vm"
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.out = self.tmp.name
-        res = os.path.join(self.out, "raw", "vm", "results")
+        write(os.path.join(self.out, "raw", "env-host.json"), json.dumps({"where": self.WHERE}))
+        res = os.path.join(self.out, "raw", self.WHERE, "results")
         write(os.path.join(res, "env-guest.json"),
               json.dumps({"profile": "short", "s2_rounds": 2, "s2_limit_mbit": 100,
                           "s2_time_s": 3}))
@@ -103,6 +106,17 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| bwm | 1000 / 2000 | 3000 / 4000 | 2.00x |", md)
         self.assertIn("| 1 | off | 150 |", md)
         self.assertIn("| 1 | on | 200 |", md)
+        self.assertTrue(md.splitlines()[2].startswith("VM: "))
+
+
+class HostReportTest(ReportTest):
+    """bench/run --where host: S1-S3 ran on the host, raw/host/results."""
+    WHERE = "host"
+
+    def test_markdown_tables(self):
+        md = report.markdown(report.collect(self.out, ["bwm"]), ["bwm"])
+        self.assertIn("| bwm | 1000 / 2000 | 3000 / 4000 | 2.00x |", md)
+        self.assertTrue(md.splitlines()[2].startswith("Host: "))
 
 
 if __name__ == "__main__":
