@@ -96,13 +96,12 @@ static size_t build_packet(struct packet *p, enum kind kind, uint32_t pod)
 	if (kind == KIND_IPV6) {
 		pod_ipv6(pod, a6);
 		len = packet_ipv6(p, a6, peer6);
-		p->v6.ip.flow_lbl[0] |= 0x20;   /* traffic class bits 1-0 = ECN */
-		return len;
+	} else {
+		/* The unknown source sits outside every pod's address. */
+		len = packet_ipv4(p, kind == KIND_NO_POD ? htonl(0xc6130063) /* 198.19.0.99 */
+							   : pod_ipv4(pod), peer4);
 	}
-	/* The unknown source sits outside every pod's address. */
-	len = packet_ipv4(p, kind == KIND_NO_POD ? htonl(0xc6130063) /* 198.19.0.99 */ : pod_ipv4(pod),
-			  peer4);
-	p->v4.ip.tos = 0x02;
+	packet_set_ecn(p, PACKET_ECT0);
 	return len;
 }
 

@@ -59,4 +59,38 @@ static inline size_t packet_ipv6(struct packet *p, const uint8_t saddr[16], cons
 	return sizeof(p->eth) + sizeof(p->v6) + sizeof(p->payload);
 }
 
+/* The checksum over an IPv4 packet's 20-byte header; 0 when the header's
+ * own checksum field is right. */
+static inline uint16_t packet_ipv4_checksum(const struct packet *p)
+{
+	const uint8_t *header = (const uint8_t *)p + sizeof(p->eth);
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i < sizeof(struct iphdr); i += 2) {
+		uint16_t w;
+
+		memcpy(&w, header + i, sizeof(w));
+		sum += w;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* ECN codepoints (RFC 3168). */
+enum { PACKET_NOT_ECT = 0, PACKET_ECT0 = 2, PACKET_CE = 3 };
+
+/* Sets the packet's ECN field; an IPv4 header gets its checksum refreshed. */
+static inline void packet_set_ecn(struct packet *p, uint8_t ecn)
+{
+	if (p->eth.h_proto == htons(ETH_P_IP)) {
+		p->v4.ip.tos = (uint8_t)((p->v4.ip.tos & ~3) | ecn);
+		p->v4.ip.check = 0;
+		p->v4.ip.check = packet_ipv4_checksum(p);
+		return;
+	}
+	/* The traffic class's low 2 bits are bits 5-4 of the header's byte 1. */
+	p->v6.ip.flow_lbl[0] = (uint8_t)((p->v6.ip.flow_lbl[0] & ~0x30) | ecn << 4);
+}
+
 #endif /* BWM_TEST_PACKET_H */

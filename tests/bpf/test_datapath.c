@@ -286,22 +286,6 @@ static void queue_mapping_is_reset(void **unused)
 	assert_int_equal(run(&p, len, 1500, 0, 0).queue_mapping, 0);
 }
 
-/* Over the 20-byte header; 0 when the header's own checksum is right. */
-static uint16_t ipv4_checksum(const void *header)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i < sizeof(struct iphdr); i += 2) {
-		uint16_t w;
-
-		memcpy(&w, (const uint8_t *)header + i, sizeof(w));
-		sum += w;
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* At 1 Mbit/s, 1500-byte bulk packets queue 12 ms apart; a small packet of
  * another flow then leaves at once, and still moves the pod's clock by its
  * own time on the wire. */
@@ -391,18 +375,15 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 	size_t len6 = packet_v6(&p6, "fd00:18::21");
 	uint64_t clock;
 
-	p.v4.ip.tos = 0x02;   /* ECT(0) */
-	p.v4.ip.check = ipv4_checksum((const uint8_t *)&p + sizeof(struct ethhdr));
+	packet_set_ecn(&p, PACKET_ECT0);
 	add_pod_limit(11, "codel", "198.18.0.21", 0, &limit);
 	assert_int_equal(packets_until_signalled(&p, len, 11, &out), 6);
-	assert_int_equal(out.v4.ip.tos & 3, 3);   /* CE */
-	assert_int_equal(ipv4_checksum((const uint8_t *)&out + sizeof(struct ethhdr)), 0);
+	assert_int_equal(out.v4.ip.tos & 3, PACKET_CE);
+	assert_int_equal(packet_ipv4_checksum(&out), 0);
 	assert_int_equal(pod_state(11).ecn_marks, 1);
 
 	/* The next signal is due one interval later: the next packet. */
-	p.v4.ip.tos = 0;   /* Not-ECT */
-	p.v4.ip.check = 0;
-	p.v4.ip.check = ipv4_checksum((const uint8_t *)&p + sizeof(struct ethhdr));
+	packet_set_ecn(&p, PACKET_NOT_ECT);
 	clock = pod_state(11).t_last_ns;
 	assert_int_equal(run(&p, len, 1500, 0, 0).verdict, TC_ACT_SHOT);
 	assert_int_equal(pod_state(11).drops[BWM_DROP_AQM], 1);
@@ -410,7 +391,7 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 
 	/* IPv6: ECN in the traffic class. */
 	add_pod_limit(12, "codel6", "fd00:18::21", 0, &limit);
-	p6.v6.ip.flow_lbl[0] = 0x20;   /* traffic class low nibble 0x2: ECT(0) */
+	packet_set_ecn(&p6, PACKET_ECT0);
 	assert_int_equal(packets_until_signalled(&p6, len6, 12, &out), 6);
 	assert_int_equal(out.v6.ip.flow_lbl[0] & 0x30, 0x30);
 	assert_int_equal(pod_state(12).ecn_marks, 1);
