@@ -64,10 +64,12 @@ case $PROFILE in
 # work (bench/README.md); alternating spreads that over both kinds, so
 # their ratio measures the load, not when a burst of host work came.
 short)
-	S1_FLOWS=8; S1_TIME=3; S2_TIME=3; S2_HEAD=3; S2_TAIL=6; S2_ROUNDS=2; S3_TIME=2; S3_OMIT=1; WARMUP=1
+	S1_FLOWS=8; S1_TIME=3; S2_TIME=3; S2_HEAD=3; S2_TAIL=6; S2_ROUNDS=2
+	S3_TIME=2; S3_OMIT=1; WARMUP=1
 	S3_RATES="10 100 400" ;;
 full)
-	S1_FLOWS=32; S1_TIME=15; S2_TIME=10; S2_HEAD=5; S2_TAIL=10; S2_ROUNDS=3; S3_TIME=10; S3_OMIT=2; WARMUP=2
+	S1_FLOWS=32; S1_TIME=15; S2_TIME=10; S2_HEAD=5; S2_TAIL=10; S2_ROUNDS=3
+	S3_TIME=10; S3_OMIT=2; WARMUP=2
 	S3_RATES="10 100 400 1000" ;;
 *)
 	echo "unknown profile '$PROFILE' (short, full)" >&2; exit 2 ;;
@@ -109,7 +111,8 @@ write_env() {
 {"kernel": "$(uname -r)", "cores": $(nproc), "mem_kib": $mem, "profile": "$PROFILE",
  "modes": "$MODES", "s1_flows": $S1_FLOWS, "s1_size": $S1_SIZE, "s1_time_s": $S1_TIME,
  "s1_limit_mbit": ${S1_LIMIT%M}, "s2_time_s": $S2_TIME, "s2_limit_mbit": ${S2_LIMIT%M},
- "s2_bulk_flows": $S2_BULK_FLOWS, "s2_head_s": $S2_HEAD, "s2_tail_s": $S2_TAIL, "s2_rounds": $S2_ROUNDS, "probe_size": $PROBE_SIZE, "s3_time_s": $S3_TIME,
+ "s2_bulk_flows": $S2_BULK_FLOWS, "s2_head_s": $S2_HEAD, "s2_tail_s": $S2_TAIL,
+ "s2_rounds": $S2_ROUNDS, "probe_size": $PROBE_SIZE, "s3_time_s": $S3_TIME,
  "s3_omit_s": $S3_OMIT, "s3_rates_mbit": [${S3_RATES// /, }], "s3_flows": [${S3_FLOWS// /, }],
  "uplink_txqueues": 2,
  "iperf3": "$(iperf3 --version | head -n 1)", "sockperf": "$(sockperf --version 2>&1 | head -n 1)",

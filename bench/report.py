@@ -285,7 +285,8 @@ def markdown(data, modes):
       "(qdiscs of the node, bwm's horizon); retrans: TCP retransmissions." %
       (env.get("s1_flows"), env.get("s1_limit_mbit"), env.get("s1_size"), env.get("s1_time_s"),
        env.get("probe_size"), env.get("s2_limit_mbit"), env.get("s2_bulk_flows"),
-       env.get("s2_time_s"), env.get("s2_rounds"), env.get("s3_time_s"), env.get("s3_omit_s"), TCP_CEILING * 100))
+       env.get("s2_time_s"), env.get("s2_rounds"), env.get("s3_time_s"), env.get("s3_omit_s"),
+       TCP_CEILING * 100))
     w("")
     w("| scenario | mode | p50 | p90 | p99 | p99.9 | trans/s | goodput Mbit/s | limit Mbit/s "
       "| goodput/limit | drops | retrans |")
