@@ -68,9 +68,12 @@ check_sizes "$node" show up0 65536
 check_sizes "$node" show-peer pod0 65536 "$pod" eth0
 
 echo "# apply $BIG: uplink, pod host end, pod end (by nsid)"
-tool "$node" apply up0 $BIG "$TMP/up0.state"
-tool "$node" apply pod0 $BIG "$TMP/pod0.state"
-tool "$node" apply-peer pod0 $BIG "$TMP/eth0.state"
+tool "$node" apply up0 $BIG "$TMP/up0.state" 2>"$TMP/err"
+tool "$node" apply pod0 $BIG "$TMP/pod0.state" 2>>"$TMP/err"
+tool "$node" apply-peer pod0 $BIG "$TMP/eth0.state" 2>>"$TMP/err"
+# A kernel without the IPv4 sizes (5.19..6.2, Debian 12's 6.1) is no
+# problem to report: IPv6 BIG TCP is all it has.
+[ ! -s "$TMP/err" ] || { cat "$TMP/err"; fail "apply said something on $(uname -r)"; }
 check_sizes "$node" show up0 $BIG
 check_sizes "$node" show pod0 $BIG
 check_sizes "$node" show-peer pod0 $BIG "$pod" eth0
@@ -110,6 +113,8 @@ tool "$node" restore up1 "$TMP/up1.state"
 check_sizes "$node" show up1 65536
 # A tap keeps the legacy tso_max_size of 64 KiB: GSO stays there, GRO (a
 # receive-side limit) does not depend on it.
+# /dev/net/tun exists once the tun module is in (a node's udev loads it).
+[ -e /dev/net/tun ] || modprobe tun || fail "no /dev/net/tun and no tun module"
 ip -n "$node" tuntap add tap0 mode tap
 tool "$node" apply tap0 $BIG 2>"$TMP/warn"
 cat "$TMP/warn"

@@ -96,6 +96,42 @@ fail() {
 	exit 1
 }
 
+# What the running kernel has. Tests branch on these, never on what one
+# kernel lacks: the suite runs on the CI host's kernel (6.18: no sch_fq, no
+# modules) and inside the VM on Debian 12's own 6.1 (sch_fq and modules,
+# IPv6-only BIG TCP), as on a real node.
+kernel_has_fq() {
+	[ -n "${KERNEL_HAS_FQ:-}" ] || {
+		KERNEL_HAS_FQ=no
+		! "$SRC_DIR/scripts/kernel-has-fq" || KERNEL_HAS_FQ=yes
+	}
+	[ "$KERNEL_HAS_FQ" = yes ]
+}
+
+# IPv4 BIG TCP sizes (IFLA_GSO_IPV4_MAX_SIZE, kernel 6.3+), read on a veth
+# of a scratch namespace through bwm's own netlink code.
+kernel_has_bigtcp_ipv4() {
+	[ -n "${KERNEL_HAS_BIGTCP_IPV4:-}" ] || {
+		local ns
+		ns=$(netns_add bigtcp-probe)
+		ip -n "$ns" link add probe0 type veth peer name probe1
+		KERNEL_HAS_BIGTCP_IPV4=yes
+		if ip netns exec "$ns" "$BUILD_DIR/tests/netns/bigtcp_tool" show probe0 |
+			grep -q '^gso_ipv4_max_size unsupported'; then
+			KERNEL_HAS_BIGTCP_IPV4=no
+		fi
+		ip netns del "$ns"
+	}
+	[ "$KERNEL_HAS_BIGTCP_IPV4" = yes ]
+}
+
+# Whether this runs in the VM's virtual time (tests/vm/vm-run --clock
+# virtual), where timers are exact and figures repeat. Elsewhere, timing
+# checks are only generous sanity bounds: the host is shared and noisy.
+in_virtual_time() {
+	[ "${BWM_VM_CLOCK:-}" = virtual ]
+}
+
 # wait_for TIMEOUT_S CMD...: polls CMD every 20 ms until it succeeds.
 wait_for() {
 	local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))

@@ -8,9 +8,10 @@
 #   - SIGHUP: RELOADING=1 with MONOTONIC_USEC=, STATUS=, READY=1, the new
 #     configuration applied by then;
 #   - SIGTERM: STOPPING=1, exit 0;
-#   - a bwmd that cannot set up its uplink never says READY=1;
+#   - a bwmd that cannot set up its uplink (a root qdisc it cannot record)
+#     never says READY=1;
 #   - a $NOTIFY_SOCKET nobody listens on changes nothing.
-# The host has no sch_fq: [datapath] qdisc = none.
+# Pacing is not the point here: [datapath] qdisc = none, on any kernel.
 source "$(dirname "$0")/lib.sh"
 
 topo_node 1
@@ -68,9 +69,13 @@ echo "== WATCHDOG=1 every WATCHDOG_USEC/2"
 awk '$2 == "WATCHDOG=1" { if (t) print $1 - t; t = $1 }' "$MSGS" > "$TMP/intervals"
 n=$(wc -l < "$TMP/intervals")
 [ "$n" -ge 3 ] || fail "only $((n + 1)) WATCHDOG=1 in 2.3 s"
-# The first ping comes at set-up, the rest every 500 ms (timer accuracy 5 ms).
-tail -n +2 "$TMP/intervals" | awk '$1 < 450000 || $1 > 600000 { bad = 1; print "interval " $1 " us" } END { exit bad }' ||
-	fail "watchdog intervals off 500 ms"
+# The first ping comes at set-up, the rest every 500 ms: within sd-event's
+# timer accuracy in virtual time, where timers are exact; on a shared host
+# a busy CPU delays the loop and the listener, so only a sanity bound.
+if in_virtual_time; then lo=450000 hi=600000; else lo=250000 hi=2000000; fi
+tail -n +2 "$TMP/intervals" |
+	awk -v lo=$lo -v hi=$hi '$1 < lo || $1 > hi { bad = 1; print "interval " $1 " us" } END { exit bad }' ||
+	fail "watchdog intervals outside $lo..$hi us"
 echo "intervals (us): $(tr '\n' ' ' < "$TMP/intervals")"
 
 echo "== SIGHUP: RELOADING=1 + MONOTONIC_USEC=, STATUS=, READY=1, applied by then"
@@ -111,21 +116,18 @@ bwmd_stop TERM || fail "bwmd exited with $? without a listener"
 grep -q "Failed to" "$TMP/bwmd.log" && fail "errors without a listener: $(grep 'Failed to' "$TMP/bwmd.log")"
 
 echo "== an uplink that cannot be set up: no READY=1"
-if ! modprobe -n sch_fq 2>/dev/null && ! grep -qw fq /proc/net/psched 2>/dev/null; then :; fi
 rm -f "$SOCK"
 MSGS2=$TMP/notify2.log
 : > "$MSGS2"
 listen "$MSGS2"
 export NOTIFY_SOCKET=$SOCK
 sed -i 's/^qdisc = none/qdisc = fq/' "$TMP/bwm.conf"
+in_node tc qdisc replace dev up0 root handle 1: htb default 10
 rc=0
-timeout 30 ip netns exec "$NS_node" "$BWMD" --config "$TMP/bwm.conf" > "$TMP/bwmd-fq.log" 2>&1 || rc=$?
-if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then
-	echo "(this kernel has sch_fq: skipped)"
-else
-	sleep 0.2
-	grep -q "READY=1" "$MSGS2" && fail "READY=1 from a bwmd that failed: $(cat "$MSGS2")"
-	echo "exit $rc, messages: $(cut -d' ' -f2- "$MSGS2" | tr '\n' ' ')"
-fi
+timeout 30 ip netns exec "$NS_node" "$BWMD" --config "$TMP/bwm.conf" > "$TMP/bwmd-htb.log" 2>&1 || rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "bwmd did not fail on an htb root (exit $rc)"
+sleep 0.2
+grep -q "READY=1" "$MSGS2" && fail "READY=1 from a bwmd that failed: $(cat "$MSGS2")"
+echo "exit $rc, messages: $(cut -d' ' -f2- "$MSGS2" | tr '\n' ' ')"
 unset NOTIFY_SOCKET WATCHDOG_USEC
 echo PASS

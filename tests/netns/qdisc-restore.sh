@@ -1,13 +1,19 @@
 #!/bin/bash
-# qdisc-restore: bwm/qdisc.c on this machine's kernel, which has mq, tbf,
-# htb and pfifo but no sch_fq. For each starting root:
-#   - save it, then install mq/fq: the install must fail with a message that
-#     names the device and the missing fq, and leave the root exactly as it
-#     was (tc -d qdisc show, before and after);
-#   - put a stand-in for bwm's root there by hand (bwm's handle b3d:, as the
-#     kernel cannot make fq), restore from the state file written by another
-#     process (as after kill -9 of bwmd), compare again.
-# The VM test tests/vm/guest/qdisc-fq.sh covers the install itself.
+# qdisc-restore: bwm/qdisc.c through tests/netns/qdisc_tool, on whatever
+# kernel runs it. For each starting root:
+#   - save it;
+#   - where the kernel has sch_fq: install mq + fq (a 4-queue veth: mq b3d:
+#     with 4 fq leaves; 1 queue: fq b3d: root) with the configured horizon,
+#     buckets and limits; install again with other parameters (changed in
+#     place, as a restarted bwmd does); restore;
+#   - where it has none: the install fails with a message that names the
+#     device and the missing fq, and leaves the root exactly as it was; then
+#     a stand-in for bwm's root (bwm's handle b3d:) is restored from the
+#     state file written by another process (as after kill -9 of bwmd);
+#   - either way the restored root is exactly the saved one (tc -d qdisc
+#     show, before and after).
+# Then the roots bwm refuses to record, foreign roots, refused replays and
+# malformed state files, which need no fq.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOOL=$BUILD_DIR/tests/netns/qdisc_tool
@@ -30,6 +36,61 @@ for dev in sq0 sq0p mq0 mq0p ifbq; do
 	ip -n "$NS" link set dev "$dev" up
 done
 
+if kernel_has_fq; then
+	echo "this kernel has sch_fq: install, reinstall, restore"
+else
+	echo "this kernel has no sch_fq: refused install, restore of a stand-in"
+fi
+
+# conf FILE HORIZON BUCKETS_LOG LIMIT FLOW_LIMIT
+conf() {
+	cat >"$1" <<-EOF
+	[datapath]
+	qdisc = fq
+	fq_horizon = $2
+	fq_buckets_log = $3
+	fq_limit = $4
+	fq_flow_limit = $5
+	EOF
+}
+conf "$TMP/a.conf" 2s 12 5000 200
+conf "$TMP/b.conf" 500ms 8 3000 50
+
+# fq_ok LINE HORIZON BUCKETS LIMIT FLOW_LIMIT: the fq line of tc -d qdisc show
+# carries these parameters, and drops past the horizon.
+fq_ok() {
+	[[ $1 == *" limit $4p flow_limit $5p buckets $3 "* ]] || return 1
+	[[ $1 == *" horizon $2 "* || $1 == *" horizon $2" ]] || return 1
+	[[ $1 != *horizon_cap* ]]
+}
+
+num_tx_queues() {
+	ip -n "$NS" -d -j link show dev "$1" | sed -n 's/.*"num_tx_queues":\([0-9]*\).*/\1/p'
+}
+
+# layout_ok DEV HORIZON BUCKETS LIMIT FLOW_LIMIT: bwm's mq + fq (or fq).
+layout_ok() {
+	local dev=$1 out line n=0 i
+	shift
+	# clsact is not bwm's to touch, nor counted.
+	out=$(show "$dev" | grep -v ' parent ffff:fff1')
+	if [ "$(num_tx_queues "$dev")" -gt 1 ]; then
+		grep -q '^qdisc mq b3d: root' <<<"$out" || { echo "no mq b3d: root"; return 1; }
+		for i in 1 2 3 4; do
+			line=$(grep "^qdisc fq [0-9a-f]*: parent b3d:$i " <<<"$out") ||
+				{ echo "no fq at b3d:$i"; return 1; }
+			fq_ok "$line" "$@" || { echo "b3d:$i: $line"; return 1; }
+		done
+		n=$(grep -c '^qdisc ' <<<"$out")
+		[ "$n" -eq 5 ] || { echo "$n qdiscs, expected mq + 4 fq"; return 1; }
+	else
+		line=$(grep '^qdisc fq b3d: root' <<<"$out") || { echo "no fq b3d: root"; return 1; }
+		fq_ok "$line" "$@" || { echo "$line"; return 1; }
+		n=$(grep -c '^qdisc ' <<<"$out")
+		[ "$n" -eq 1 ] || { echo "$n qdiscs, expected one fq"; return 1; }
+	fi
+}
+
 # reset DEV: back to the kernel's default root.
 reset() {
 	q del dev "$1" root 2>/dev/null || true
@@ -37,9 +98,7 @@ reset() {
 
 # stand_in DEV: a root with bwm's handle, as bwm's mq/fq would have.
 stand_in() {
-	local ntx
-	ntx=$(ip -n "$NS" -d -j link show dev "$1" | sed -n 's/.*"num_tx_queues":\([0-9]*\).*/\1/p')
-	if [ "$ntx" -gt 1 ]; then
+	if [ "$(num_tx_queues "$1")" -gt 1 ]; then
 		q replace dev "$1" root handle b3d: mq
 		q replace dev "$1" parent b3d:1 handle 901: pfifo limit 77
 	else
@@ -48,32 +107,62 @@ stand_in() {
 	tool has "$1" || fail "$1: 'has' does not see bwm's handle on $(show "$1")"
 }
 
-# check CASE DEV: the install/rollback and restore rounds described above.
-# The starting root must be in place.
-check() {
-	local name=$1 dev=$2 before after err
-	before=$(show "$dev")
-	tool save "$dev" "$TMP/$name.state" || fail "$name: save failed"
-	grep -q '^bwm-qdisc-saved 1$' "$TMP/$name.state" || fail "$name: no state file"
+# install_with_fq NAME DEV: install, reinstall with other parameters.
+install_with_fq() {
+	local name=$1 dev=$2 why
+	tool install "$dev" "$TMP/a.conf" || fail "$name: install failed"
+	why=$(layout_ok "$dev" 2s 4096 5000 200) ||
+		fail "$name: install: $why"$'\n'"$(show "$dev")"
+	tool has "$dev" || fail "$name: 'has' does not see bwm's root"
+	# Adoption after a restart re-installs with the configuration of the
+	# day: parameters change in place, the layout stays.
+	tool install "$dev" "$TMP/b.conf" || fail "$name: second install failed"
+	why=$(layout_ok "$dev" 500ms 256 3000 50) ||
+		fail "$name: reinstall: $why"$'\n'"$(show "$dev")"
+}
 
+# install_without_fq NAME DEV BEFORE: the install fails cleanly.
+install_without_fq() {
+	local name=$1 dev=$2 before=$3 err
 	if tool install "$dev" 2>"$TMP/err"; then
 		fail "$name: install succeeded on a kernel without sch_fq"
 	fi
 	err=$(cat "$TMP/err")
 	[[ $err == *"'$dev'"*"no 'fq' qdisc"*CONFIG_NET_SCH_FQ*sch_fq* ]] ||
 		fail "$name: unclear install error: $err"
-	after=$(show "$dev")
-	[ "$before" = "$after" ] ||
-		fail "$name: root changed by the failed install:"$'\n'"$before"$'\n'"---"$'\n'"$after"
+	[ "$before" = "$(show "$dev")" ] ||
+		fail "$name: root changed by the failed install:"$'\n'"$before"$'\n'"---"$'\n'"$(show "$dev")"
 	tool has "$dev" && fail "$name: bwm's handle left behind"
-
 	stand_in "$dev"
+}
+
+# check NAME DEV: the rounds described at the top; the starting root must
+# be in place.
+check() {
+	local name=$1 dev=$2 before after
+	before=$(show "$dev")
+	tool save "$dev" "$TMP/$name.state" || fail "$name: save failed"
+	grep -q '^bwm-qdisc-saved 1$' "$TMP/$name.state" || fail "$name: no state file"
+	tool has "$dev" && fail "$name: 'has' before install"
+	if kernel_has_fq; then
+		install_with_fq "$name" "$dev"
+	else
+		install_without_fq "$name" "$dev" "$before"
+	fi
 	tool restore "$dev" "$TMP/$name.state" || fail "$name: restore failed"
 	after=$(show "$dev")
 	[ "$before" = "$after" ] ||
 		fail "$name: restore is not exact:"$'\n'"$before"$'\n'"---"$'\n'"$after"
 	tool has "$dev" && fail "$name: bwm's handle left behind by restore"
 	echo "ok: $name"
+}
+
+# try_root DEV ARGS...: sets a root the kernel may lack (fq_codel, fq are
+# modules on a node's kernel, absent from the CI host's); 1 if it lacks it.
+try_root() {
+	local dev=$1
+	shift
+	q replace dev "$dev" root "$@" 2>/dev/null
 }
 
 check veth-noqueue sq0
@@ -86,12 +175,14 @@ check ifb4-default-mq ifbq
 
 q replace dev mq0 root mq
 check veth4-mq-default-leaves mq0
+reset mq0
 
 q replace dev mq0 root handle 7: mq
 q replace dev mq0 parent 7:2 handle 72: tbf rate 1mbit burst 10k limit 20k
 q replace dev mq0 parent 7:4 handle 74: bfifo limit 12345
 q add dev mq0 clsact
 check veth4-mq-configured-leaves mq0
+has '^qdisc clsact ffff:' q show dev mq0 || fail "clsact lost"
 q del dev mq0 clsact
 reset mq0
 
@@ -117,8 +208,27 @@ q replace dev mq0 root handle 4: pfifo_fast
 check veth4-pfifo_fast mq0
 reset mq0
 
+if try_root sq0 handle 8: fq_codel limit 1234 flows 512 ecn; then
+	check veth-fq_codel sq0
+	reset sq0
+fi
+if try_root sq0 handle 9: fq limit 99 flow_limit 9 buckets 64 horizon 1s horizon_cap; then
+	check veth-fq-own sq0
+	reset sq0
+fi
+
 # A device never brought up has the builtin noop root, which is not dumped.
 check down-noop down0
+
+if kernel_has_fq; then
+	# A state file saved on a root that is bwm's already (a restarted bwmd
+	# whose state file is gone) records the kernel's default.
+	tool install mq0 "$TMP/a.conf" || fail "install failed"
+	tool save mq0 "$TMP/again.state" || fail "save on bwm's root failed"
+	tool restore mq0 "$TMP/again.state" || fail "restore failed"
+	has '^qdisc noqueue 0: root' show mq0 || fail "not back to the default: $(show mq0)"
+	echo "ok: bwm's own root recorded as the default"
+fi
 
 # Roots bwm cannot record are neither recorded nor replaced.
 q replace dev mq0 root handle 1: htb default 10
