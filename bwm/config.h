@@ -11,7 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BWM_CONFIG_PATH_DEFAULT "/etc/bwm/bwm.conf"
+/* BWM_CONFIG_PATH_DEFAULT comes from meson (sysconfdir), so that the
+ * binaries, the unit and the man pages of one install name one file. */
+#ifndef BWM_CONFIG_PATH_DEFAULT
+#error "BWM_CONFIG_PATH_DEFAULT is set by meson.build"
+#endif
 
 enum bwm_qdisc_mode {
 	BWM_QDISC_FQ,   /* bwm installs mq + fq (or fq) as the uplink root */
