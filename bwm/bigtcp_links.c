@@ -354,7 +354,7 @@ int bigtcp_links_print(FILE *out, struct nl_sock *sk, const struct bwm_config *c
 {
 	char dir_path[PATH_MAX];
 	struct dirent *de;
-	bool first = true;
+	int shown = 0;
 	DIR *d;
 
 	snprintf(dir_path, sizeof(dir_path), "%s/" BIGTCP_STATE_SUBDIR, config->state_dir);
@@ -378,7 +378,7 @@ int bigtcp_links_print(FILE *out, struct nl_sock *sk, const struct bwm_config *c
 			continue;
 		snprintf(label, sizeof(label), "%s%s", ifname, peer ? " (pod end)" : "");
 		if (json) {
-			fprintf(out, "%s{\"link\":\"%s\",\"pod_end\":%s,\"now\":", first ? "" : ",",
+			fprintf(out, "%s{\"link\":\"%s\",\"pod_end\":%s,\"now\":", shown ? "," : "",
 				ifname, peer ? "true" : "false");
 			print_sizes_json(out, &now);
 			fprintf(out, ",\"before\":");
@@ -389,11 +389,11 @@ int bigtcp_links_print(FILE *out, struct nl_sock *sk, const struct bwm_config *c
 			print_sizes_text(out, &now);
 			fprintf(out, "   %u/%u\n", before.gso_max, before.gro_max);
 		}
-		first = false;
+		shown++;
 	}
 	if (json)
 		fprintf(out, "]}\n");
 	if (d)
 		closedir(d);
-	return 0;
+	return shown;
 }

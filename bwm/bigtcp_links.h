@@ -38,7 +38,8 @@ void bigtcp_links_pods(struct bigtcp_links *b, struct nl_sock *sk, const struct 
 int bigtcp_links_restore_all(struct bigtcp_links *b, struct nl_sock *sk,
 			     const struct bwm_config *config);
 
-/* For bwmctl: each recorded link with its sizes now and before bwm. */
+/* For bwmctl: each recorded link with its sizes now and before bwm.
+ * Returns how many links it printed, or a negative errno. */
 int bigtcp_links_print(FILE *out, struct nl_sock *sk, const struct bwm_config *config, bool json);
 
 #endif /* BWM_BIGTCP_LINKS_H */

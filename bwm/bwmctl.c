@@ -2,6 +2,7 @@
 /* bwmctl: shows what bwm enforces, from the pinned maps (bwmd need not run). */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,31 @@ static void usage(FILE *out)
 		"  -p, --pin-dir DIR      pinned maps directory (default: from the configuration)\n"
 		"  -i, --interval SECONDS sampling interval for the achieved rate (default 1; 0: none)\n"
 		"  -j, --json             JSON output\n"
-		"  -h, --help             show this help\n");
+		"  -h, --help             show this help\n"
+		"      --version          show the version\n");
+}
+
+/* A mistake on the command line: what was wrong, and where help is. */
+static int usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "bwmctl: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\nSee 'bwmctl --help'.\n");
+	return EXIT_FAILURE;
+}
+
+/* Seconds, 0..3600; strtod alone takes "", "nan" and "inf". */
+static int parse_interval(const char *text, double *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (end == text || *end || errno || !isfinite(v) || v < 0 || v > 3600)
+		return -EINVAL;
+	*ret = v;
+	return 0;
 }
 
 static void sleep_seconds(double seconds)
@@ -89,25 +114,32 @@ static int links(const struct bwm_config *config, bool json)
 	r = bigtcp_links_print(stdout, sk, config, json);
 	if (r < 0)
 		log_error_errno(r, "Failed to read '%s': %m", config->state_dir);
+	else if (r == 0 && !json)
+		fprintf(stderr, "bwmctl: bwm manages no link's BIG TCP sizes (no records under "
+			"'%s/bigtcp'): [bigtcp] is off, the kernel lacks BIG TCP, or bwmd has not run\n",
+			config->state_dir);
 	netlink_close(sk);
 	return r;
 }
 
 int main(int argc, char **argv)
 {
+	enum { OPT_VERSION = 0x100 };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
 		{}
 	};
 	const char *config_path = BWM_CONFIG_PATH_DEFAULT, *pin_dir = NULL, *only = NULL;
+	bool config_given = false;
 	struct bwm_config config;
 	double interval = 1;
 	bool json = false;
-	char *end;
+	const char *command;
 	int c, r;
 
 	log_set_prefix(false);
@@ -115,16 +147,14 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			config_path = optarg;
+			config_given = true;
 			break;
 		case 'p':
 			pin_dir = optarg;
 			break;
 		case 'i':
-			interval = strtod(optarg, &end);
-			if (*end || interval < 0 || interval > 3600) {
-				log_error("--interval: \"%s\": expected seconds, 0..3600", optarg);
-				return EXIT_FAILURE;
-			}
+			if (parse_interval(optarg, &interval) < 0)
+				return usage_error("--interval \"%s\": expected seconds, 0..3600", optarg);
 			break;
 		case 'j':
 			json = true;
@@ -132,24 +162,32 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
+		case OPT_VERSION:
+			printf("bwmctl %s\n", BWM_VERSION);
+			return EXIT_SUCCESS;
 		default:
-			usage(stderr);
+			/* getopt has said what was wrong. */
+			fprintf(stderr, "See 'bwmctl --help'.\n");
 			return EXIT_FAILURE;
 		}
 	}
-	if (optind >= argc ||
-	    (strcmp(argv[optind], "status") != 0 && strcmp(argv[optind], "links") != 0)) {
-		usage(stderr);
-		return EXIT_FAILURE;
-	}
+	if (optind >= argc)
+		return usage_error("no command given%s", "");
+	command = argv[optind];
+	if (strcmp(command, "status") != 0 && strcmp(command, "links") != 0)
+		return usage_error("unknown command \"%s\"", command);
 	if (optind + 1 < argc)
 		only = argv[optind + 1];
+	if (optind + 2 < argc || (only && strcmp(command, "links") == 0))
+		return usage_error("unexpected argument \"%s\"", argv[argc - 1]);
 
 	log_set_max_level(LOG_WARNING);
-	r = config_load(config_path, true, &config);
+	/* The default file may be missing (every key has a default); a file
+	 * named on the command line must be there. */
+	r = config_load(config_path, !config_given, &config);
 	if (r < 0)
 		return EXIT_FAILURE;
-	if (strcmp(argv[optind], "links") == 0)
+	if (strcmp(command, "links") == 0)
 		r = links(&config, json);
 	else
 		r = status(pin_dir ? pin_dir : config.pin_dir, only, interval, json);
