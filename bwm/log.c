@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int max_level = LOG_INFO;
@@ -27,6 +28,21 @@ void log_set_prefix(bool on)
 	prefix = on;
 }
 
+/* Whether stderr is the journal: systemd sets JOURNAL_STREAM to the
+ * "device:inode" of the stream it connects, and a process that inherited
+ * another stderr (a terminal, a file, a pipe) must not write "<N>" into it.
+ * The same test systemd's own tools make (sd_journal_stream_fd(3)). */
+static bool stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *format, ...)
 {
 	int saved_errno = errno;
@@ -38,7 +54,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 	if (level > max_level)
 		return -error;
 	if (prefix < 0)
-		prefix = !isatty(STDERR_FILENO);
+		prefix = stderr_is_journal();
 
 	/* %m stands for this error, not whatever errno happens to hold. */
 	errno = error;

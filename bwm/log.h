@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Logging to stderr with sd-daemon priority prefixes ("<3>..."), which journald
- * turns into message priorities. Functions taking an error return it negated
+ * Logging to stderr, with sd-daemon priority prefixes ("<3>...") when stderr
+ * is the journal, which turns them into message priorities. Functions taking an error return it negated
  * so that callers can log and fail in one step:
  *
  *	return log_error_errno(r, "Failed to attach to '%s': %m", ifname);
@@ -16,8 +16,8 @@
 
 void log_set_max_level(int level);
 int log_get_max_level(void);
-/* Prefix lines with "<N>" (journald) or not (a terminal). Default: prefix
- * unless stderr is a terminal. */
+/* Prefix lines with "<N>" (journald) or not. Default: prefix only when
+ * stderr is the journal ($JOURNAL_STREAM names it). */
 void log_set_prefix(bool prefix);
 
 int log_internal(int level, int error, const char *file, int line, const char *format, ...)
