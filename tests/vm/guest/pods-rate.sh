@@ -1,15 +1,15 @@
 #!/bin/bash
-# vm test: bwmd paces pods under mq + fq (the 6.1 kernel has sch_fq).
-# Three pods limited to 10, 50 and 200 Mbit/s send at once, 4 TCP flows
-# each; each pod's goodput must be within 5% of its limit. Routed pods
+# vm test, in virtual time: bwmd, with its defaults (CoDel, sparse flows,
+# BIG TCP on), paces pods under mq + fq (the 6.1 kernel has sch_fq). Three
+# pods limited to 10, 50 and 200 Mbit/s send at once, 4 TCP flows each;
+# each pod's goodput must be within 2% of what its limit allows. Routed pods
 # (classified by interface) and bridged ones (by address), IPv4 and IPv6.
 # A pod with no limit, alone, must go faster than the largest limit.
 #
-# This checks the datapath's pacing (issue 3), so CoDel and BIG TCP are off:
-# at 200 Mbit/s with 12 flows the TCG VM's scheduling jitter reaches CoDel's
-# 5 ms target, and IPv6 BIG TCP's 192 KiB GSO packets (7.9 ms each on the
-# wire at 200 Mbit/s) left IPv6 pods 3-6% short; both are measured, not
-# asserted, elsewhere (latency.sh, bench/, the bigtcp tests).
+# The bound: in virtual time two runs (2026-12-01) gave errors of -0.1..+0.6%
+# over all 24 pods, once with CoDel and BIG TCP off, once with the defaults.
+# (Under real-time TCG the VM's scheduling jitter cost the 200 Mbit/s pods
+# 4-6% with CoDel on; it does not in virtual time.)
 #
 # Limits count wire bytes, as TBF does: a full-size TCP segment is 1514
 # bytes on the wire for 1448 (IPv4) or 1428 (IPv6) bytes of goodput, so the
@@ -21,7 +21,7 @@ modprobe -a veth sch_fq cls_bpf sch_ingress bridge || fail "modules missing in $
 
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-8}
 LIMITS=(10 50 200)        # Mbit/s, pods 1..3 (routed) and 11..13 (bridged)
-TOLERANCE=5               # percent
+TOLERANCE=2               # percent
 
 topo_node 4
 topo_bridge
@@ -35,7 +35,7 @@ done
 topo_pod_routed 4
 pod_file unlimited bwm.io/interface=pod4h
 
-write_config "$(printf '[latency]\naqm = no\n[bigtcp]\nenable = no')"
+write_config
 bwmd_start
 has "qdisc fq " in_node tc qdisc show dev up0 || fail "no fq on up0: $(in_node tc qdisc show dev up0)"
 
