@@ -36,6 +36,16 @@ BWMD_BIN=${exec_start%% *}
 CONF=${exec_start##* }
 BWMCTL_BIN=$(dirname "$BWMD_BIN")/bwmctl
 [ -x "$BWMD_BIN" ] && [ -x "$BWMCTL_BIN" ] || fail "binaries not installed where the unit says ($BWMD_BIN)"
+# One configuration path for the unit, both programs and the man pages.
+for bin in "$BWMD_BIN" "$BWMCTL_BIN"; do
+	default=$("$bin" --help | sed -n 's/.*(default \(.*\))$/\1/p' | head -n 1)
+	[ "$default" = "$CONF" ] || fail "the unit reads $CONF, $(basename "$bin") defaults to '$default'"
+done
+man_dir=$(dirname "$(dirname "$BWMD_BIN")")/share/man
+for page in man8/bwmd.8 man8/bwmctl.8 man5/bwm.conf.5; do
+	grep -q "$CONF" "$man_dir/$page" || fail "the installed $page does not name $CONF"
+done
+[ "$CONF" = /etc/bwm/bwm.conf ] || fail "the unit reads $CONF, not /etc/bwm/bwm.conf (README)"
 out=$(systemd-analyze verify bwm.service 2>&1) || true
 [ -z "$out" ] || fail "systemd-analyze verify: $out"
 exposure=$(systemd-analyze security bwm.service | sed -n 's/.*Overall exposure level for bwm.service: \([0-9.]*\).*/\1/p')
