@@ -43,6 +43,9 @@ done
 sleep 3
 echo "== bwmctl status (achieved rate over 1 s)"
 in_node "$BWMCTL" --config "$TMP/bwm.conf" status
+echo "   RATE counts wire bytes, as the limit does. DROPS: packets bwm dropped to keep a"
+echo "   pod's queue short (CoDel on packets that are not ECN-capable, or past the horizon);"
+echo "   ECN-CE: packets it marked instead. TCP backs off from either, as from a full queue."
 echo "== live change: web-1 from ${LIMITS[0]}M to 20M (the pod file is rewritten)"
 pod_file web-1 kubernetes.io/egress-bandwidth=20M bwm.io/interface=pod1h
 sleep 3
@@ -51,10 +54,20 @@ in_node "$BWMCTL" --config "$TMP/bwm.conf" status
 for pid in "${iperf_pids[@]}"; do wait "$pid"; done
 
 echo "== goodput over the whole run (iperf3 receiver)"
+echo "   A limit counts wire bytes: a full TCP segment is 1514 bytes on the wire for 1448"
+echo "   bytes of payload, so goodput tops out at 95.6% of the limit."
+NAMES=(web-1 web-2 db-3)
 for k in 1 2 3; do
-	python3 -c 'import json,sys; print("   pod%s: %.1f Mbit/s (limit %s)" % (sys.argv[2], json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6, sys.argv[3]))' \
-		"$TMP/iperf-$k.json" $k "$( [ $k = 1 ] && echo '10M, then 20M' || echo "${LIMITS[k - 1]}M")"
+	python3 -c '
+import json, sys
+path, name, limit, ceiling = sys.argv[1:]
+mbps = json.load(open(path))["end"]["sum_received"]["bits_per_second"] / 1e6
+print("   %-6s %6.1f Mbit/s   (limit %s; payload ceiling %s)" % (name, mbps, limit, ceiling))' \
+		"$TMP/iperf-$k.json" "${NAMES[k - 1]}" \
+		"$( [ $k = 1 ] && echo "${LIMITS[0]}M, then 20M" || echo "${LIMITS[k - 1]}M")" \
+		"$(python3 -c 'import sys; print("%.1f Mbit/s" % (float(sys.argv[1]) * 1448 / 1514))' "${LIMITS[k - 1]}")"
 done
+echo "   (web-1 ran at 10M for 3 s and at 20M for the rest, so it lands between them.)"
 
 echo "== stop bwmd and clean up: programs detached, qdiscs restored"
 kill -TERM "$BWMD_PID"; wait "$BWMD_PID" || true

@@ -19,5 +19,6 @@ export BUILD_DIR=$PWD/$BUILD_DIR SRC_DIR=$PWD
 if scripts/kernel-has-fq; then
 	exec bash scripts/demo-run.sh
 fi
-echo "This kernel ($(uname -r)) has no fq qdisc: running the demo in the test VM (Debian 6.1 kernel)."
-exec tests/vm/vm-run --timeout 300 -- bash scripts/demo-run.sh
+echo "This kernel ($(uname -r)) has no fq qdisc: running the demo in the test VM (Debian 6.1"
+echo "kernel, in virtual time, so the figures do not depend on what else this machine runs)."
+exec tests/vm/vm-run --clock virtual --timeout 300 -- bash scripts/demo-run.sh
