@@ -34,9 +34,7 @@ static void report(struct reporter *rep, const struct bwm_annotation *a, const c
 	rep->n_problems++;
 }
 
-/* The kernel's dev_valid_name(), plus no control characters, which would
- * only ever be a mistake and garble messages. */
-static const char *check_ifname(const char *name)
+const char *podspec_check_ifname(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -159,7 +157,7 @@ int podspec_from_annotations(const char *pod_name, const struct bwm_annotations 
 
 	a = annotations_get(annotations, BWM_POD_KEY_INTERFACE);
 	if (a) {
-		reason = check_ifname(a->value);
+		reason = podspec_check_ifname(a->value);
 		if (reason)
 			report(&rep, a, reason);
 		else
