@@ -162,8 +162,8 @@ static int cmd_check(struct request *q, struct cni_error *err)
 	if (r < 0)
 		return cni_fail(err, CNI_ERR_IO, "out of memory", "%s", "");
 	if (r > 0)
-		return cni_fail(err, CNI_ERR_INVALID_CONFIG, "the pod file differs", "%s/%s: %s",
-				cni_quote(q->paths.pods_dir), cni_quote(q->name), difference);
+		return cni_fail(err, CNI_ERR_INVALID_CONFIG, "the pod file differs", "%s in %s: %s",
+				cni_quote(q->name), cni_quote(q->paths.pods_dir), difference);
 	return cni_bwmd_check_enforced(q->paths.pin_dir, q->name, &q->pod.limits, q->pod.host_ifname, err);
 }
 

@@ -97,9 +97,16 @@ static int remove_by_suffix(int dirfd, const char *dir, const char *suffix, cons
 int cni_store_remove(int dirfd, const char *dir, const char *name, const char *suffix,
 		     const char *container_id, const char *ifname, struct cni_error *err)
 {
-	if (unlinkat(dirfd, name, 0) == 0)
-		return 0;
-	if (errno != ENOENT)
+	struct stat st;
+
+	/* Looked up first: on a read-only directory, unlinking what is not
+	 * there fails with EROFS, and a DEL of nothing must pass. */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return io_error(err, -errno, "cannot look up the pod file", dir, name);
+		return remove_by_suffix(dirfd, dir, suffix, container_id, ifname, err);
+	}
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 		return io_error(err, -errno, "cannot remove the pod file", dir, name);
-	return remove_by_suffix(dirfd, dir, suffix, container_id, ifname, err);
+	return 0;
 }
