@@ -24,6 +24,7 @@
 #include "cni_podfile.h"
 #include "cni_result.h"
 #include "cni_store.h"
+#include "fileio.h"
 #include "log.h"
 #include "util.h"
 
@@ -188,31 +189,13 @@ static int cmd_del(struct request *q, struct cni_error *err)
 
 static int read_stdin(char **ret, size_t *ret_size, struct cni_error *err)
 {
-	char *buf = malloc(STDIN_MAX + 1);
-	size_t size = 0;
+	int r = fd_read_all(STDIN_FILENO, STDIN_MAX, ret, ret_size);
 
-	if (!buf)
-		return cni_fail(err, CNI_ERR_IO, "out of memory", "%s", "");
-	for (;;) {
-		ssize_t n = read(STDIN_FILENO, buf + size, STDIN_MAX + 1 - size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			return cni_fail(err, CNI_ERR_IO, "cannot read stdin", "%s", strerror(errno));
-		}
-		if (n == 0)
-			break;
-		size += (size_t)n;
-		if (size > STDIN_MAX) {
-			free(buf);
-			return cni_fail(err, CNI_ERR_DECODE, "network configuration too large",
-					"more than %d bytes on stdin", STDIN_MAX);
-		}
-	}
-	*ret = buf;
-	*ret_size = size;
+	if (r == -EFBIG)
+		return cni_fail(err, CNI_ERR_DECODE, "network configuration too large", "more than %d bytes on stdin",
+				STDIN_MAX);
+	if (r < 0)
+		return cni_fail(err, CNI_ERR_IO, "cannot read stdin", "%s", strerror(-r));
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bwm-cni's side of the pods directory: one file per attachment, written
- * whole (atomic_file.h), read back for CHECK, removed on DEL. Failures come
+ * whole (fileio.h), read back for CHECK, removed on DEL. Failures come
  * back as CNI errors that name the directory, the file and the reason.
  */
 #ifndef BWM_CNI_STORE_H

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "atomic_file.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +63,11 @@ int atomic_file_write(int dirfd, const char *name, const void *data, size_t size
 	return r;
 }
 
-int file_read_all(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_size)
+int fd_read_all(int fd, size_t max, char **ret_data, size_t *ret_size)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = malloc(max + 2);
 	size_t size = 0;
 
-	if (fd < 0)
-		return -errno;
-	buf = malloc(max + 2);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -92,4 +88,13 @@ int file_read_all(int dirfd, const char *name, size_t max, char **ret_data, size
 	*ret_data = TAKE_PTR(buf);
 	*ret_size = size;
 	return 0;
+}
+
+int file_read_all(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	return fd_read_all(fd, max, ret_data, ret_size);
 }
