@@ -4,8 +4,10 @@
 # once (4 TCP flows each); each pod's goodput within 5% of its limit (wire
 # bytes: a 1514-byte frame carries 1448 bytes of IPv4 TCP payload, so the
 # goodput expected is limit * 1448 / 1514). Then the same lists with the
-# CNI bandwidth plugin (TBF + ifb) in bwm-cni's place, and the burst
-# containerd passes (4294967295 bits), side by side: recorded, not asserted.
+# CNI bandwidth plugin (TBF + ifb) in bwm-cni's place, side by side:
+# recorded, not asserted. Once with the burst containerd passes when a pod
+# sets none (4294967295 bits, what every Kubernetes pod gets), once with a
+# burst of 10 ms of the rate (what a careful static configuration sets).
 #
 # Rates are asserted, so this runs under vm-run --clock virtual. CoDel and
 # BIG TCP are off, as in pods-rate.sh: this checks what bwm-cni hands bwmd,
@@ -35,16 +37,21 @@ goodput_mbps() {
 	python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1"
 }
 
-# measure PLUGIN FIRST_K: pods FIRST_K..FIRST_K+2 through the chains with
-# PLUGIN last, all three sending at once; a table row per pod. Sets FAILURES
-# (pods off their limit) for bwm-cni.
+# measure PLUGIN FIRST_K [BURST_MS]: pods FIRST_K..FIRST_K+2 through the
+# chains with PLUGIN last (burst: containerd's, or BURST_MS of the rate),
+# all three sending at once; a table row per pod. Sets FAILURES (pods off
+# their limit) for bwm-cni.
 FAILURES=0
 measure() {
-	local plugin=$1 first=$2 i k pids=() got row
+	local plugin=$1 first=$2 burst_ms=${3:-} i k pids=() got row burst label=$1
+	[ -z "$burst_ms" ] || label="$plugin, burst $burst_ms ms"
 	for i in 0 1 2; do
 		k=$((first + i))
+		burst=$CNI_CONTAINERD_BURST
+		[ -z "$burst_ms" ] || burst=$((LIMITS[i] * 1000 * burst_ms))
 		cni_pod_add "$k" "$(cni_conflist "${NETWORKS[i]}" 1.0.0 "$plugin")" \
-			"$(cni_bandwidth $((LIMITS[i] * 1000000)))" || fail "ADD pod$k ($plugin): $(cat "$TMP/result-$k.json")"
+			"$(cni_bandwidth $((LIMITS[i] * 1000000)) "$burst")" ||
+			fail "ADD pod$k ($plugin): $(cat "$TMP/result-$k.json")"
 	done
 	if [ "$plugin" = bwm-cni ]; then
 		wait_for 10 sh -c "[ \$(\"$BWMCTL\" --config \"$TMP/bwm.conf\" -i 0 --json status | grep -o '\"name\"' | wc -l) = 3 ]" ||
@@ -68,9 +75,10 @@ limit, got, tol = map(float, sys.argv[1:4])
 expected = limit * 1448 / 1514
 err = (got - expected) / expected * 100
 print("%.2f|%+.1f %d" % (expected, err, abs(err) <= tol))' "${LIMITS[i]}" "$got" $TOLERANCE)
-		echo "| $plugin | ${NETWORKS[i]} | ${LIMITS[i]} | $got | ${row%%|*} | ${row#*|} |"
+		echo "| $label | ${NETWORKS[i]} | ${LIMITS[i]} | $got | ${row%%|*} | ${row#*|} |"
 		if [ "$plugin" = bwm-cni ] && [ "$ok" != 1 ]; then FAILURES=$((FAILURES + 1)); fi
 	done
+	[ "$plugin" != bwm-cni ] || in_node "$BWMCTL" --config "$TMP/bwm.conf" -i 0 status >&2
 	for i in 0 1 2; do
 		cni_pod_del $((first + i)) "$(cni_conflist "${NETWORKS[i]}" 1.0.0 "$plugin")" || fail "DEL pod$((first + i))"
 	done
@@ -79,10 +87,10 @@ print("%.2f|%+.1f %d" % (expected, err, abs(err) <= tol))' "${LIMITS[i]}" "$got"
 echo "| plugin | network | limit Mbit/s | goodput Mbit/s | expected | error % |"
 echo "|---|---|---|---|---|---|"
 measure bwm-cni 1
-in_node "$BWMCTL" --config "$TMP/bwm.conf" -i 0 status
 [ -z "$(ls -A "$PODS_DIR")" ] || fail "pod files left after DEL: $(ls -A "$PODS_DIR")"
 measure bandwidth 11
-echo "(bandwidth: the CNI bandwidth plugin, TBF + ifb, with containerd's burst of 4294967295 bits)"
+measure bandwidth 21 10
+echo "(bandwidth: the CNI bandwidth plugin, TBF + ifb; without a burst given, containerd's 4294967295 bits)"
 [ $FAILURES = 0 ] || fail "$FAILURES pod(s) off their limit by more than $TOLERANCE% under bwm-cni"
 bwmd_stop
 echo "PASS"
