@@ -3,7 +3,7 @@
 # bridge and ptp plugins with bwm-cni last, at spec versions 0.4.0 and
 # 1.0.0, run as libcni runs them (tests/cni/cni_chain.py). bwmd applies
 # every file and counts each pod's traffic (bridged pods by address, routed
-# ones by interface); CHECK passes; 25 pods deleted, and the files and maps
+# ones by interface); CHECK passes; every other pod (25) deleted, and the files and maps
 # agree. Then what must fail does, with a CNI error and no file: malformed
 # runtimeConfig, no prevResult, a rate out of range, a read-only pods
 # directory. DEL twice, and DEL with nothing cached (no prevResult), pass.
@@ -13,7 +13,11 @@
 source "$(dirname "$0")/lib.sh"
 source "$SRC_DIR/tests/cni/lib.sh"
 
+# Under TCG (the 6.1 VM) each start of a Go plugin costs about a second:
+# 50 pods took more than 400 s there, so the VM runs 16, enough to cover
+# both networks and both spec versions on that kernel.
 PODS=50
+[ "${BWM_VM:-}" != 1 ] || PODS=16
 
 topo_node 1
 in_node sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
@@ -50,23 +54,25 @@ done
 
 echo "== each file is what the chain's result says"
 for k in $(seq 1 $PODS); do
-	python3 - "$TMP/result-$k.json" "$PODS_DIR/$(cni_pod_file "$k")" "$(limit_of "$k")" "$k" <<-'EOPY' || fail "pod$k's file"
-	import json, sys
-	result = json.load(open(sys.argv[1]))
-	lines = dict(l.split("=", 1) for l in open(sys.argv[2]).read().splitlines())
-	k = int(sys.argv[4])
-	host = [i["name"] for i in result["interfaces"] if not i.get("sandbox")]
-	ips = [ip["address"].split("/")[0] for ip in result["ips"]]
-	# bridge: the bridge and the pod's port; bwm-cni must pick the port.
-	assert len(host) == (2 if k % 2 else 1), host
-	want_if = host[-1]
-	assert lines["bwm.io/interface"] == '"%s"' % want_if, (lines, want_if)
-	assert lines["bwm.io/ips"] == '"%s"' % ",".join(ips), (lines, ips)
-	assert lines["kubernetes.io/egress-bandwidth"] == '"%s"' % sys.argv[3], lines
-	assert lines["bwm.io/pod-name"] == '"pod-%d"' % k and lines["bwm.io/pod-namespace"] == '"ns%d"' % (k % 3)
-	assert "bwm.io/egress-burst" not in lines, "containerd's burst means none"
-	EOPY
-done
+	echo "$k $TMP/result-$k.json $PODS_DIR/$(cni_pod_file "$k") $(limit_of "$k")"
+done | python3 -c '
+import json, sys
+for line in sys.stdin:
+    k, result_path, file_path, limit = line.split()
+    k = int(k)
+    result = json.load(open(result_path))
+    lines = dict(l.split("=", 1) for l in open(file_path).read().splitlines())
+    host = [i["name"] for i in result["interfaces"] if not i.get("sandbox")]
+    ips = [ip["address"].split("/")[0] for ip in result["ips"]]
+    # bridge: the bridge and the pod port; bwm-cni must pick the port.
+    assert len(host) == (2 if k % 2 else 1), (k, host)
+    assert lines["bwm.io/interface"] == "\"%s\"" % host[-1], (k, lines, host)
+    assert lines["bwm.io/ips"] == "\"%s\"" % ",".join(ips), (k, lines, ips)
+    assert lines["kubernetes.io/egress-bandwidth"] == "\"%s\"" % limit, (k, lines)
+    assert lines["bwm.io/pod-name"] == "\"pod-%d\"" % k, (k, lines)
+    assert lines["bwm.io/pod-namespace"] == "\"ns%d\"" % (k % 3), (k, lines)
+    assert "bwm.io/egress-burst" not in lines, "containerd burst means none"
+' || fail "a pod file does not match its chain's result"
 stat -c '%a %U' "$PODS_DIR/$(cni_pod_file 1)" | grep -qx '644 root' || fail "pod file not 0644 root"
 
 echo "== bwmd enforces all of them"
@@ -107,7 +113,7 @@ assert not low, "pods with fewer than 2 packets counted: %s" % low
 print("%d pods, each with its own packets counted (min %d)" % (len(pods), min(p["packets"] for p in pods)))' ||
 	fail "traffic not classified"
 
-echo "== 25 pods deleted through the chains"
+echo "== every other pod deleted through the chains"
 for k in $(seq 2 2 $PODS); do
 	cni_pod_del "$k" "$(conflist_of "$k")" || fail "DEL pod$k"
 done
