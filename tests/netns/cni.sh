@@ -3,8 +3,8 @@
 # bridge and ptp plugins with bwm-cni last, at spec versions 0.4.0 and
 # 1.0.0, run as libcni runs them (tests/cni/cni_chain.py). bwmd applies
 # every file and counts each pod's traffic (bridged pods by address, routed
-# ones by interface); CHECK passes; every other pod (25) deleted, and the files and maps
-# agree. Then what must fail does, with a CNI error and no file: malformed
+# ones by interface); CHECK passes; every other pod (25) is deleted, and
+# the files and maps agree. Then what must fail does, with a CNI error and no file: malformed
 # runtimeConfig, no prevResult, a rate out of range, a read-only pods
 # directory. DEL twice, and DEL with nothing cached (no prevResult), pass.
 #
