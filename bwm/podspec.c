@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "quantity.h"
 #include "util.h"
 
@@ -34,9 +35,7 @@ static void report(struct reporter *rep, const struct bwm_annotation *a, const c
 	rep->n_problems++;
 }
 
-/* The kernel's dev_valid_name(), plus no control characters, which would
- * only ever be a mistake and garble messages. */
-static const char *check_ifname(const char *name)
+const char *podspec_check_ifname(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -159,7 +158,7 @@ int podspec_from_annotations(const char *pod_name, const struct bwm_annotations 
 
 	a = annotations_get(annotations, BWM_POD_KEY_INTERFACE);
 	if (a) {
-		reason = check_ifname(a->value);
+		reason = podspec_check_ifname(a->value);
 		if (reason)
 			report(&rep, a, reason);
 		else
@@ -268,29 +267,9 @@ static int open_pod_file(struct reporter *rep, int dirfd, const char *name)
 /* Reads all of fd, refusing files larger than BWM_POD_FILE_MAX. */
 static int read_capped(struct reporter *rep, int fd, char **ret_buf, size_t *ret_size)
 {
-	/* One byte more than allowed tells a file of exactly max from a longer one. */
-	_cleanup_free_ char *buf = malloc(BWM_POD_FILE_MAX + 1);
-	size_t size = 0;
+	int r = fd_read_all(fd, BWM_POD_FILE_MAX, ret_buf, ret_size);
 
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + size, BWM_POD_FILE_MAX + 1 - size);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		size += (size_t)n;
-		if (size > BWM_POD_FILE_MAX)
-			return refuse(rep, -EFBIG, "larger than 256 KiB");
-	}
-	*ret_buf = TAKE_PTR(buf);
-	*ret_size = size;
-	return 0;
+	return r == -EFBIG ? refuse(rep, -EFBIG, "larger than 256 KiB") : r;
 }
 
 int podspec_load_file(int dirfd, const char *name, bwm_problem_fn on_problem, void *userdata,

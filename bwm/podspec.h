@@ -36,6 +36,10 @@
 #define BWM_POD_KEY_INGRESS   "kubernetes.io/ingress-bandwidth"
 #define BWM_POD_KEY_INTERFACE "bwm.io/interface"
 #define BWM_POD_KEY_IPS       "bwm.io/ips"
+/* Written by bwm-cni (bits, as a quantity); not read by bwmd yet: the
+ * datapath has no burst credit (cni_limits.h, docs/cni.md). */
+#define BWM_POD_KEY_EGRESS_BURST  "bwm.io/egress-burst"
+#define BWM_POD_KEY_INGRESS_BURST "bwm.io/ingress-burst"
 
 #define BWM_POD_MAX_ADDRS 16
 /* Kubelet's annotation files are a few KiB; this bounds a bad one's cost. */
@@ -56,6 +60,13 @@ struct bwm_pod_spec {
 	struct bwm_pod_addr addrs[BWM_POD_MAX_ADDRS];
 	size_t n_addrs;
 };
+
+/*
+ * NULL if name is a valid interface name: the kernel's dev_valid_name(),
+ * plus no control characters, which would only ever be a mistake and garble
+ * messages. Otherwise why not, as a static string.
+ */
+const char *podspec_check_ifname(const char *name);
 
 /* Whether a directory entry of the pods directory names a pod. */
 bool podspec_is_pod_name(const char *name);

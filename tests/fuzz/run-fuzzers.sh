@@ -21,7 +21,7 @@ trap 'rm -rf "$scratch"' EXIT
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 failed=0
-for target in fuzz_quantity fuzz_annotations; do
+for target in fuzz_quantity fuzz_annotations fuzz_cni; do
 	binary=$build_dir/tests/fuzz/$target
 	if [ ! -x "$binary" ]; then
 		echo "$binary: missing; configure with CC=clang and -Dfuzz=true" >&2
