@@ -2,6 +2,7 @@
 #include "annotations.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -155,7 +156,38 @@ int annotation_unquote(const char *text, size_t size, char **ret_value, const ch
 	return 0;
 }
 
-char *annotation_quote(const char *value, size_t max_input)
+/*
+ * Writes value[0..take) to out with escapes: \\, the quote character (if
+ * any), the C escapes, and \xHH for every other byte outside printable
+ * ASCII. out needs take * 4 bytes. Returns the bytes written.
+ */
+static size_t escape_into(char *out, const char *value, size_t take, char quote)
+{
+	static const char special_from[] = "\a\b\f\n\r\t\v\\";
+	static const char special_to[] = "abfnrtv\\";
+	size_t n = 0;
+
+	for (size_t i = 0; i < take; i++) {
+		unsigned char c = (unsigned char)value[i];
+		const char *special = c ? strchr(special_from, c) : NULL;
+
+		if (special) {
+			out[n++] = '\\';
+			out[n++] = special_to[special - special_from];
+		} else if (c == (unsigned char)quote) {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			out[n++] = (char)c;
+		} else {
+			n += (size_t)sprintf(out + n, "\\x%02x", c);
+		}
+	}
+	return n;
+}
+
+/* quote: '"' for annotation_quote, 0 for annotation_escape. */
+static char *escape(const char *value, size_t max_input, char quote)
 {
 	size_t len = strlen(value), take = MIN(len, max_input), n = 0;
 	/* \xHH is the longest escape; then quotes, "..." and NUL. */
@@ -163,23 +195,11 @@ char *annotation_quote(const char *value, size_t max_input)
 
 	if (!out)
 		return NULL;
-	out[n++] = '"';
-	for (size_t i = 0; i < take; i++) {
-		static const char special_from[] = "\a\b\f\n\r\t\v\\\"";
-		static const char special_to[] = "abfnrtv\\\"";
-		unsigned char c = (unsigned char)value[i];
-		const char *special = strchr(special_from, c);
-
-		if (c && special) {
-			out[n++] = '\\';
-			out[n++] = special_to[special - special_from];
-		} else if (c >= 0x20 && c < 0x7f) {
-			out[n++] = (char)c;
-		} else {
-			n += (size_t)sprintf(out + n, "\\x%02x", c);
-		}
-	}
-	out[n++] = '"';
+	if (quote)
+		out[n++] = quote;
+	n += escape_into(out + n, value, take, quote ? quote : '\'');
+	if (quote)
+		out[n++] = quote;
 	if (take < len) {
 		memcpy(out + n, "...", 3);
 		n += 3;
@@ -188,12 +208,24 @@ char *annotation_quote(const char *value, size_t max_input)
 	return out;
 }
 
+char *annotation_quote(const char *value, size_t max_input)
+{
+	return escape(value, max_input, '"');
+}
+
+char *annotation_escape(const char *value, size_t max_input)
+{
+	return escape(value, max_input, 0);
+}
+
 char *annotation_problem_format(const char *file, const struct bwm_annotation_problem *problem)
 {
-	_cleanup_free_ char *quoted = NULL;
+	_cleanup_free_ char *quoted = NULL, *escaped_file = annotation_escape(file, PATH_MAX);
 	char line[sizeof(":4294967295")] = "";
 	char *s;
 
+	if (!escaped_file)
+		return NULL;
 	if (problem->value) {
 		quoted = annotation_quote(problem->value, 128);
 		if (!quoted)
@@ -201,7 +233,7 @@ char *annotation_problem_format(const char *file, const struct bwm_annotation_pr
 	}
 	if (problem->line > 0)
 		snprintf(line, sizeof(line), ":%u", problem->line);
-	if (asprintf(&s, "%s%s: %s%s%s%s%s", file, line,
+	if (asprintf(&s, "%s%s: %s%s%s%s%s", escaped_file, line,
 		     problem->key ?: "", problem->key ? ": " : "",
 		     quoted ?: "", quoted ? ": " : "",
 		     problem->reason) < 0)

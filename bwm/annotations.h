@@ -78,7 +78,13 @@ int annotation_unquote(const char *text, size_t size, char **ret_value, const ch
 char *annotation_quote(const char *value, size_t max_input);
 
 /*
- * "FILE:LINE: KEY: "VALUE": reason", leaving out the parts the problem does
+ * The same escapes without the double quotes, and with ' escaped instead:
+ * for names printed between single quotes ('web-1'). NULL on ENOMEM.
+ */
+char *annotation_escape(const char *value, size_t max_input);
+
+/*
+ * "FILE:LINE: KEY: "VALUE": reason" (FILE escaped with annotation_escape), leaving out the parts the problem does
  * not have (no ":LINE" for line 0); the value is quoted with
  * annotation_quote and cut at 128 bytes. Returns NULL on ENOMEM.
  */
