@@ -124,12 +124,12 @@ char *cni_pod_file_render(const struct cni_pod *pod)
 	bool ok = true;
 	char *text = NULL, *p;
 
-	ok &= add(lines, &n, true, CNI_POD_KEY_CONTAINER_ID, strdup(inv->container_id));
-	ok &= add(lines, &n, true, CNI_POD_KEY_CNI_IFNAME, strdup(inv->ifname));
-	ok &= add(lines, &n, true, CNI_POD_KEY_NETWORK, strdup(pod->network));
-	ok &= add(lines, &n, inv->pod_namespace[0], CNI_POD_KEY_NAMESPACE, strdup(inv->pod_namespace));
-	ok &= add(lines, &n, inv->pod_name[0], CNI_POD_KEY_NAME, strdup(inv->pod_name));
-	ok &= add(lines, &n, inv->pod_uid[0], CNI_POD_KEY_UID, strdup(inv->pod_uid));
+	ok &= add(lines, &n, true, BWM_POD_KEY_CONTAINER_ID, strdup(inv->container_id));
+	ok &= add(lines, &n, true, BWM_POD_KEY_CNI_IFNAME, strdup(inv->ifname));
+	ok &= add(lines, &n, true, BWM_POD_KEY_NETWORK, strdup(pod->network));
+	ok &= add(lines, &n, inv->pod_namespace[0], BWM_POD_KEY_NAMESPACE, strdup(inv->pod_namespace));
+	ok &= add(lines, &n, inv->pod_name[0], BWM_POD_KEY_POD_NAME, strdup(inv->pod_name));
+	ok &= add(lines, &n, inv->pod_uid[0], BWM_POD_KEY_UID, strdup(inv->pod_uid));
 	ok &= add(lines, &n, pod->host_ifname, BWM_POD_KEY_INTERFACE,
 		  pod->host_ifname ? strdup(pod->host_ifname) : NULL);
 	ok &= add(lines, &n, pod->n_addrs, BWM_POD_KEY_IPS, format_addrs(pod->addrs, pod->n_addrs));
@@ -234,8 +234,8 @@ bool cni_pod_file_is_attachment(const char *text, size_t size, const char *conta
 
 	if (annotations_parse(text, size, NULL, NULL, &a) < 0)
 		return false;
-	id = annotations_get(&a, CNI_POD_KEY_CONTAINER_ID);
-	name = annotations_get(&a, CNI_POD_KEY_CNI_IFNAME);
+	id = annotations_get(&a, BWM_POD_KEY_CONTAINER_ID);
+	name = annotations_get(&a, BWM_POD_KEY_CNI_IFNAME);
 	match = id && name && strcmp(id->value, container_id) == 0 && strcmp(name->value, ifname) == 0;
 	annotations_free(&a);
 	return match;

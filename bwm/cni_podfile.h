@@ -33,13 +33,6 @@
 #include "cni_limits.h"
 #include "podspec.h"
 
-#define CNI_POD_KEY_CONTAINER_ID  "bwm.io/cni-container-id"
-#define CNI_POD_KEY_CNI_IFNAME    "bwm.io/cni-ifname"
-#define CNI_POD_KEY_NETWORK       "bwm.io/cni-network"
-#define CNI_POD_KEY_NAMESPACE     "bwm.io/pod-namespace"
-#define CNI_POD_KEY_NAME          "bwm.io/pod-name"
-#define CNI_POD_KEY_UID           "bwm.io/pod-uid"
-
 /* A pod file name, NUL included. */
 #define CNI_POD_FILE_NAME_SIZE (NAME_MAX + 1)
 /* Its "ID_IFNAME" end: an ID of at most 64 characters, '_', an interface. */

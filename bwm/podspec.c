@@ -110,7 +110,7 @@ static const char *parse_addrs(const char *value, struct bwm_pod_addr *addrs, si
 		if (start == end)
 			return "empty entry in the address list";
 		if (n == BWM_POD_MAX_ADDRS)
-			return "more than 16 addresses";
+			return "more than " STRINGIFY(BWM_POD_MAX_ADDRS) " addresses";
 		reason = parse_one_addr(start, (size_t)(end - start), &addrs[n]);
 		if (reason)
 			return reason;
@@ -131,14 +131,56 @@ bool podspec_is_pod_name(const char *name)
 	return name[0] != '\0' && name[0] != '.' && !strchr(name, '/') && strlen(name) <= NAME_MAX;
 }
 
-static void apply_bandwidth(struct reporter *rep, const struct bwm_annotations *annotations, const char *key,
-			    uint64_t *ret_bps)
+static enum podspec_field apply_bandwidth(struct reporter *rep,
+					  const struct bwm_annotations *annotations, const char *key,
+					  uint64_t *ret_bps)
 {
 	const struct bwm_annotation *a = annotations_get(annotations, key);
 	const char *reason;
 
-	if (a && quantity_parse_bandwidth(a->value, ret_bps, &reason) < 0)
+	if (!a)
+		return PODSPEC_ABSENT;
+	if (quantity_parse_bandwidth(a->value, ret_bps, &reason) < 0) {
 		report(rep, a, reason);
+		return PODSPEC_INVALID;
+	}
+	return PODSPEC_SET;
+}
+
+/* Every key of bwm's own namespace it knows; see podspec.h. */
+static const char *const known_bwm_keys[] = {
+	BWM_POD_KEY_INTERFACE, BWM_POD_KEY_IPS, BWM_POD_KEY_EGRESS_BURST,
+	BWM_POD_KEY_INGRESS_BURST, BWM_POD_KEY_NAMESPACE, BWM_POD_KEY_POD_NAME, BWM_POD_KEY_UID,
+	BWM_POD_KEY_CONTAINER_ID, BWM_POD_KEY_CNI_IFNAME, BWM_POD_KEY_NETWORK,
+};
+
+/*
+ * A misspelt key would silently mean "no such key" (and, for a pod bwm
+ * enforces, keep its last value). Kubelet's files carry every annotation of
+ * the pod, so only keys that look like bwm's are reported: any bwm.io/ key
+ * bwm does not know, and kubernetes.io/ keys about bandwidth other than the
+ * two there are.
+ */
+static void report_unknown_keys(struct reporter *rep, const struct bwm_annotations *annotations)
+{
+	static const char bwm_prefix[] = "bwm.io/", k8s_prefix[] = "kubernetes.io/";
+
+	for (size_t i = 0; i < annotations->n_items; i++) {
+		const struct bwm_annotation *a = &annotations->items[i];
+		bool known = false;
+
+		if (strncmp(a->key, bwm_prefix, sizeof(bwm_prefix) - 1) == 0) {
+			for (size_t k = 0; k < ARRAY_SIZE(known_bwm_keys); k++)
+				known |= strcmp(a->key, known_bwm_keys[k]) == 0;
+			if (!known)
+				report(rep, a, "unknown bwm.io/ key; ignored");
+		} else if (strncmp(a->key, k8s_prefix, sizeof(k8s_prefix) - 1) == 0 &&
+			   strstr(a->key, "bandwidth") && strcmp(a->key, BWM_POD_KEY_EGRESS) != 0 &&
+			   strcmp(a->key, BWM_POD_KEY_INGRESS) != 0) {
+			report(rep, a, "unknown key (" BWM_POD_KEY_EGRESS " or " BWM_POD_KEY_INGRESS
+				       "?); ignored");
+		}
+	}
 }
 
 int podspec_from_annotations(const char *pod_name, const struct bwm_annotations *annotations,
@@ -153,16 +195,19 @@ int podspec_from_annotations(const char *pod_name, const struct bwm_annotations 
 	if (!spec.name)
 		return -ENOMEM;
 
-	apply_bandwidth(&rep, annotations, BWM_POD_KEY_EGRESS, &spec.egress_bps);
-	apply_bandwidth(&rep, annotations, BWM_POD_KEY_INGRESS, &spec.ingress_bps);
+	spec.egress = apply_bandwidth(&rep, annotations, BWM_POD_KEY_EGRESS, &spec.egress_bps);
+	spec.ingress = apply_bandwidth(&rep, annotations, BWM_POD_KEY_INGRESS, &spec.ingress_bps);
 
 	a = annotations_get(annotations, BWM_POD_KEY_INTERFACE);
 	if (a) {
 		reason = podspec_check_ifname(a->value);
-		if (reason)
+		if (reason) {
 			report(&rep, a, reason);
-		else
+			spec.interface = PODSPEC_INVALID;
+		} else {
 			strcpy(spec.ifname, a->value);
+			spec.interface = PODSPEC_SET;
+		}
 	}
 
 	a = annotations_get(annotations, BWM_POD_KEY_IPS);
@@ -171,13 +216,16 @@ int podspec_from_annotations(const char *pod_name, const struct bwm_annotations 
 		size_t n;
 
 		reason = parse_addrs(a->value, addrs, &n);
-		if (reason)
+		if (reason) {
 			report(&rep, a, reason);
-		else {
+			spec.ips = PODSPEC_INVALID;
+		} else {
 			memcpy(spec.addrs, addrs, n * sizeof(addrs[0]));
 			spec.n_addrs = n;
+			spec.ips = PODSPEC_SET;
 		}
 	}
+	report_unknown_keys(&rep, annotations);
 
 	*ret = spec;
 	return rep.n_problems;

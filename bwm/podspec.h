@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "annotations.h"
+#include "bwm_maps.h"
 
 #define BWM_POD_KEY_EGRESS    "kubernetes.io/egress-bandwidth"
 #define BWM_POD_KEY_INGRESS   "kubernetes.io/ingress-bandwidth"
@@ -40,8 +41,17 @@
  * datapath has no burst credit (cni_limits.h, docs/cni.md). */
 #define BWM_POD_KEY_EGRESS_BURST  "bwm.io/egress-burst"
 #define BWM_POD_KEY_INGRESS_BURST "bwm.io/ingress-burst"
+/* Who the pod is, for messages and metrics; bwm-cni writes them. */
+#define BWM_POD_KEY_NAMESPACE     "bwm.io/pod-namespace"
+#define BWM_POD_KEY_POD_NAME      "bwm.io/pod-name"
+#define BWM_POD_KEY_UID           "bwm.io/pod-uid"
+/* bwm-cni's own record of the container and network it wrote the file for. */
+#define BWM_POD_KEY_CONTAINER_ID  "bwm.io/cni-container-id"
+#define BWM_POD_KEY_CNI_IFNAME    "bwm.io/cni-ifname"
+#define BWM_POD_KEY_NETWORK       "bwm.io/cni-network"
 
-#define BWM_POD_MAX_ADDRS 16
+/* A pod file lists at most as many addresses as the maps hold per pod. */
+#define BWM_POD_MAX_ADDRS BWM_MAX_ADDRS_PER_POD
 /* Kubelet's annotation files are a few KiB; this bounds a bad one's cost. */
 #define BWM_POD_FILE_MAX (256 * 1024)
 
@@ -53,12 +63,22 @@ struct bwm_pod_addr {
 	};
 };
 
+/* What a file says of one key. bwmd keeps what it last applied for a key
+ * that is INVALID, and for one that went ABSENT from a file that still
+ * exists (fail closed, bwm.conf(5)). */
+enum podspec_field {
+	PODSPEC_ABSENT = 0,   /* the file has no such key */
+	PODSPEC_SET,          /* a value that parsed */
+	PODSPEC_INVALID,      /* a value that did not (reported) */
+};
+
 struct bwm_pod_spec {
 	char *name;
-	uint64_t egress_bps, ingress_bps;   /* bit/s; 0 = no limit */
-	char ifname[IFNAMSIZ];              /* "" = not given */
+	uint64_t egress_bps, ingress_bps;   /* bit/s, where SET */
+	char ifname[IFNAMSIZ];              /* where SET */
 	struct bwm_pod_addr addrs[BWM_POD_MAX_ADDRS];
-	size_t n_addrs;
+	size_t n_addrs;                     /* where SET; may be 0 (an empty list) */
+	enum podspec_field egress, ingress, interface, ips;
 };
 
 /*

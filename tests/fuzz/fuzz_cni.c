@@ -55,7 +55,7 @@ static void check_pod_file(const struct cni_config *c, const struct cni_pod_net 
 	CHECK(podspec_from_annotations("fuzz", &a, NULL, NULL, &spec) == 0);
 	CHECK(spec.egress_bps == l->egress_bps && spec.ingress_bps == l->ingress_bps);
 	CHECK(spec.n_addrs == net->n_addrs);
-	CHECK(strcmp(annotations_get(&a, CNI_POD_KEY_NETWORK)->value, c->name) == 0);
+	CHECK(strcmp(annotations_get(&a, BWM_POD_KEY_NETWORK)->value, c->name) == 0);
 	podspec_free(&spec);
 	annotations_free(&a);
 	free(text);

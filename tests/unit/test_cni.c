@@ -462,7 +462,7 @@ static void pod_file_quoting(void **state)
 	assert_non_null(text);
 	assert_non_null(strstr(text, "bwm.io/cni-network=\"evil\\\"\\nkubernetes.io/egress-bandwidth=\\\"1P\\\\\"\n"));
 	assert_int_equal(annotations_parse(text, strlen(text), NULL, NULL, &a), 0);
-	network = annotations_get(&a, CNI_POD_KEY_NETWORK);
+	network = annotations_get(&a, BWM_POD_KEY_NETWORK);
 	assert_string_equal(network->value, "evil\"\nkubernetes.io/egress-bandwidth=\"1P\\");
 	assert_string_equal(annotations_get(&a, BWM_POD_KEY_EGRESS)->value, "10000000");
 	annotations_free(&a);
