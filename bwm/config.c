@@ -44,6 +44,7 @@ static const struct key_spec keys[] = {
 	{ "bwm", "max_pods",  KEY_U32,         FIELD(max_pods), 16, 65535 },
 	{ "bwm", "log_level", KEY_LOG_LEVEL,   FIELD(log_level), 0, 0 },
 	{ "bwm", "cleanup_on_exit", KEY_BOOL,  FIELD(cleanup_on_exit), 0, 0 },
+	{ "bwm", "resync_interval", KEY_DURATION, FIELD(resync_interval_ns), 0, 86400000000000ULL },
 	{ "datapath", "qdisc",          KEY_QDISC_MODE, FIELD(qdisc), 0, 0 },
 	{ "datapath", "queue_fix",      KEY_BOOL,       FIELD(queue_fix), 0, 0 },
 	{ "datapath", "horizon",        KEY_DURATION,   FIELD(pod_horizon_ns), 100000ULL, 60000000000ULL },
@@ -74,6 +75,9 @@ void config_init_defaults(struct bwm_config *ret)
 		.state_dir = strdup("/run/bwm"),
 		.max_pods = 4096,
 		.log_level = LOG_INFO,
+		/* A safety net behind inotify and netlink: a minute at most of
+		 * anything they missed (issue 12). */
+		.resync_interval_ns = 60 * 1000000000ULL,
 		.qdisc = BWM_QDISC_FQ,
 		.queue_fix = true,
 		/* Cilium's default is 2 s; bwm keeps the virtual queue short. */

@@ -31,6 +31,7 @@ struct bwm_config {
 	uint32_t max_pods;
 	int log_level;             /* syslog priority */
 	bool cleanup_on_exit;      /* on stop, detach and restore qdiscs (default: keep enforcing) */
+	uint64_t resync_interval_ns; /* full re-read of files and maps; 0: never */
 
 	/* [datapath] */
 	enum bwm_qdisc_mode qdisc;

@@ -13,12 +13,18 @@
 #include "bigtcp_links.h"
 #include "config.h"
 #include "datapath.h"
+#include "instance.h"
 #include "log.h"
 #include "netlink.h"
 #include "notify.h"
 #include "pods.h"
+#include "podwatch.h"
 #include "uplinks.h"
 #include "util.h"
+
+/* A reconcile that could not finish (a map write failed, a file was being
+ * written) runs again after this. */
+#define RETRY_USEC (1000000ULL)
 
 struct daemon {
 	char *config_path;
@@ -31,8 +37,11 @@ struct daemon {
 	struct bigtcp_links *bigtcp;
 	struct uplink *uplinks;
 	size_t n_uplinks;
-	sd_event_source *pods_watch;
+	struct instance_lock *lock;
+	struct podwatch *podwatch;
 	sd_event_source *reconcile_pending;   /* a deferred reconcile, coalescing bursts */
+	sd_event_source *retry;               /* a reconcile again, RETRY_USEC after one that could not finish */
+	sd_event_source *resync;              /* every resync_interval: files and maps read anew */
 };
 
 static struct uplink_env uplink_env(struct daemon *d)
@@ -156,8 +165,16 @@ static void reconcile_now(struct daemon *d)
 	int *ifindexes = NULL;
 	char **ifnames = NULL;
 	size_t n = 0;
+	int r;
 
-	pods_reconcile(d->pods, d->dp, &d->config, &summary);
+	r = pods_reconcile(d->pods, d->dp, &d->config, podwatch_busy, d->podwatch, &summary);
+	if (r < 0 || summary.retry || podwatch_has_busy(d->podwatch)) {
+		uint64_t now = 0;
+
+		sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+		sd_event_source_set_time(d->retry, now + RETRY_USEC);
+		sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
+	}
 	if (pods_interfaces(d->pods, &ifindexes, &ifnames, &n) >= 0)
 		bigtcp_links_pods(d->bigtcp, d->sk, &d->config, ifindexes, ifnames, n);
 	free(ifindexes);
@@ -182,26 +199,47 @@ static void schedule_reconcile(struct daemon *d)
 	sd_event_source_set_enabled(d->reconcile_pending, SD_EVENT_ONESHOT);
 }
 
-static int on_pods_dir_event(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+static void on_pods_changed(void *userdata)
+{
+	schedule_reconcile(userdata);
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	schedule_reconcile(userdata);
 	return 0;
 }
 
+/* The safety net behind inotify and netlink: files and maps read anew. */
+static int on_resync(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	pods_resync(d->pods);
+	schedule_reconcile(d);
+	sd_event_source_set_time(s, usec + d->config.resync_interval_ns / 1000);
+	return 0;
+}
+
+static void arm_resync(struct daemon *d)
+{
+	uint64_t now = 0;
+
+	if (!d->config.resync_interval_ns) {
+		sd_event_source_set_enabled(d->resync, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(d->resync, now + d->config.resync_interval_ns / 1000);
+	sd_event_source_set_enabled(d->resync, SD_EVENT_ON);
+}
+
+/* (Re)starts the watch on the pods directory: at start, and at each
+ * reload, which is also how an operator re-arms it by hand. */
 static int watch_pods_dir(struct daemon *d)
 {
-	const uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
-			      IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-	int r;
-
-	d->pods_watch = sd_event_source_disable_unref(d->pods_watch);
-	if (mkdir(d->config.pods_dir, 0755) < 0 && errno != EEXIST)
-		log_warning_errno(errno, "Failed to create pods directory '%s': %m", d->config.pods_dir);
-	r = sd_event_add_inotify(d->event, &d->pods_watch, d->config.pods_dir, mask,
-				 on_pods_dir_event, d);
-	if (r < 0)
-		return log_error_errno(r, "Failed to watch pods directory '%s': %m", d->config.pods_dir);
-	return 0;
+	d->podwatch = podwatch_free(d->podwatch);
+	return podwatch_new(d->event, d->config.pods_dir, on_pods_changed, d, &d->podwatch);
 }
 
 static void on_link_event(enum link_event event, int ifindex, const char *ifname, void *userdata)
@@ -238,7 +276,7 @@ static int on_links_readable(sd_event_source *s, int fd, uint32_t revents, void 
 static int reload(struct daemon *d)
 {
 	struct bwm_config next;
-	bool restart_needed, pods_dir_changed, bigtcp_changed, qdisc_changed;
+	bool restart_needed, bigtcp_changed, qdisc_changed;
 	int r;
 
 	notify_reloading();
@@ -262,7 +300,6 @@ static int reload(struct daemon *d)
 		return 0;
 	}
 
-	pods_dir_changed = strcmp(next.pods_dir, d->config.pods_dir) != 0;
 	bigtcp_changed = next.bigtcp_enable != d->config.bigtcp_enable ||
 			 next.bigtcp_size != d->config.bigtcp_size ||
 			 next.bigtcp_uplinks != d->config.bigtcp_uplinks ||
@@ -284,8 +321,8 @@ static int reload(struct daemon *d)
 	for (size_t i = 0; i < d->n_uplinks; i++)
 		if (d->uplinks[i].active && (qdisc_changed || bigtcp_changed))
 			setup_uplink(d, &d->uplinks[i]);
-	if (pods_dir_changed)
-		watch_pods_dir(d);
+	watch_pods_dir(d);
+	arm_resync(d);
 	/* Now, not deferred: READY=1 below ends the reload once applied. */
 	reconcile_now(d);
 	notify_ready();
@@ -364,6 +401,13 @@ static int open_everything(struct daemon *d)
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch link events: %m");
 
+	/* Before anything is loaded or pinned: one bwmd per node state. */
+	r = datapath_prepare_pin_dir(d->config.pin_dir);
+	if (r < 0)
+		return r;
+	r = instance_lock_take(d->config.state_dir, d->config.pin_dir, &d->lock);
+	if (r < 0)
+		return r;
 	r = datapath_open(&dp_options, &d->dp);
 	if (r < 0)
 		return r;
@@ -376,6 +420,8 @@ static int open_everything(struct daemon *d)
 	r = pods_adopt(d->pods, d->dp);
 	if (r < 0)
 		return log_error_errno(r, "Failed to adopt the pinned pods: %m");
+	if (r > 0)
+		log_info("Adopted %d pod(s) from the pinned maps", r);
 
 	r = sd_event_add_defer(d->event, &d->reconcile_pending, on_reconcile, d);
 	if (r < 0)
@@ -383,6 +429,14 @@ static int open_everything(struct daemon *d)
 	sd_event_source_set_enabled(d->reconcile_pending, SD_EVENT_OFF);
 	/* After every other event source: see schedule_reconcile(). */
 	sd_event_source_set_priority(d->reconcile_pending, SD_EVENT_PRIORITY_IDLE);
+	r = sd_event_add_time(d->event, &d->retry, CLOCK_MONOTONIC, 0, 0, on_retry, d);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(d->retry, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_time(d->event, &d->resync, CLOCK_MONOTONIC, 0, 0, on_resync, d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up reconciling: %m");
+	arm_resync(d);
 	return 0;
 }
 
@@ -435,8 +489,10 @@ struct daemon *daemon_free(struct daemon *d)
 {
 	if (!d)
 		return NULL;
-	sd_event_source_disable_unref(d->pods_watch);
+	podwatch_free(d->podwatch);
 	sd_event_source_disable_unref(d->reconcile_pending);
+	sd_event_source_disable_unref(d->retry);
+	sd_event_source_disable_unref(d->resync);
 	sd_event_unref(d->event);
 	pods_free(d->pods);
 	bigtcp_links_free(d->bigtcp);
@@ -444,6 +500,7 @@ struct daemon *daemon_free(struct daemon *d)
 	link_monitor_close(d->links);
 	netlink_close(d->sk);
 	free_uplinks(d);
+	instance_lock_release(d->lock);
 	config_free(&d->config);
 	free(d->config_path);
 	free(d);
@@ -453,16 +510,26 @@ struct daemon *daemon_free(struct daemon *d)
 int daemon_cleanup(const char *config_path)
 {
 	struct bwm_config config;
+	struct instance_lock *lock = NULL;
 	struct nl_sock *sk = NULL;
 	int r, r2;
 
 	r = config_load(config_path, true, &config);
 	if (r < 0)
 		return r;
-	r = netlink_open(&sk);
+	/* Not under a running bwmd's feet. */
+	r = datapath_prepare_pin_dir(config.pin_dir);
+	if (r >= 0)
+		r = instance_lock_take(config.state_dir, config.pin_dir, &lock);
+	if (r >= 0) {
+		r = netlink_open(&sk);
+		if (r < 0)
+			log_error_errno(r, "Failed to open a netlink socket: %m");
+	}
 	if (r < 0) {
+		instance_lock_release(lock);
 		config_free(&config);
-		return log_error_errno(r, "Failed to open a netlink socket: %m");
+		return r;
 	}
 	r = uplinks_cleanup_all(sk, &config);
 	bigtcp_links_restore_all(NULL, sk, &config);
@@ -470,6 +537,7 @@ int daemon_cleanup(const char *config_path)
 	if (r2 < 0)
 		log_error_errno(r2, "Failed to remove pins under '%s': %m", config.pin_dir);
 	netlink_close(sk);
+	instance_lock_release(lock);
 	config_free(&config);
 	return r < 0 ? r : r2;
 }

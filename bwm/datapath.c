@@ -81,6 +81,19 @@ static int ensure_bpffs(const char *pin_dir)
 	return 0;
 }
 
+int datapath_prepare_pin_dir(const char *pin_dir)
+{
+	int r = ensure_bpffs(pin_dir);
+
+	if (r < 0)
+		return r;
+	r = mkdir_p(pin_dir, 0700);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create pin directory '%s': %m (is bpffs mounted?)",
+				       pin_dir);
+	return 0;
+}
+
 int datapath_open(const struct datapath_options *options, struct datapath **ret)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = options->pin_dir);
@@ -95,16 +108,10 @@ int datapath_open(const struct datapath_options *options, struct datapath **ret)
 	if (!dp->pin_dir)
 		return -ENOMEM;
 
-	r = ensure_bpffs(options->pin_dir);
+	r = datapath_prepare_pin_dir(options->pin_dir);
 	if (r < 0) {
 		free(dp->pin_dir);
 		return r;
-	}
-	r = mkdir_p(options->pin_dir, 0700);
-	if (r < 0) {
-		free(dp->pin_dir);
-		return log_error_errno(r, "Failed to create pin directory '%s': %m (is bpffs mounted?)",
-				       options->pin_dir);
 	}
 
 	dp->skel = bwm_bpf__open_opts(&open_opts);
@@ -235,95 +242,149 @@ int datapath_remove_clsact(int ifindex, const char *ifname)
 	return 0;
 }
 
-static void pod_keys_remove(struct datapath *dp, const struct bwm_pod_meta *old,
-			    const struct bwm_pod_meta *keep)
+/* The map a classifier key lives in, and its key as that map takes it. */
+static struct bpf_map *key_map(struct datapath *dp, const struct plan_key *key, const void **ret_raw,
+			       size_t *ret_size)
 {
-	uint32_t n = MIN(old->naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD);
-
-	if (old->ifindex && (!keep || keep->ifindex != old->ifindex))
-		bpf_map__delete_elem(dp->skel->maps.bwm_pod_by_ifindex, &old->ifindex,
-				     sizeof(old->ifindex), 0);
-	for (uint32_t i = 0; i < n; i++) {
-		bool kept = false;
-
-		for (uint32_t j = 0; keep && j < MIN(keep->naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD); j++)
-			if (memcmp(&old->addrs[i], &keep->addrs[j], sizeof(old->addrs[i])) == 0)
-				kept = true;
-		if (!kept)
-			bpf_map__delete_elem(dp->skel->maps.bwm_pod_by_addr, &old->addrs[i],
-					     sizeof(old->addrs[i]), 0);
+	if (key->ifindex) {
+		*ret_raw = &key->ifindex;
+		*ret_size = sizeof(key->ifindex);
+		return dp->skel->maps.bwm_pod_by_ifindex;
 	}
+	*ret_raw = &key->addr;
+	*ret_size = sizeof(key->addr);
+	return dp->skel->maps.bwm_pod_by_addr;
+}
+
+static int check_id(const struct datapath *dp, uint32_t id)
+{
+	return id == 0 || id >= dp->max_pods ? -ERANGE : 0;
+}
+
+int datapath_pod_new(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit)
+{
+	struct bwm_pod_state zero = {};
+	int r = check_id(dp, id);
+
+	if (r < 0)
+		return r;
+	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_state, &id, sizeof(id), &zero, sizeof(zero),
+				 BPF_ANY);
+	if (r < 0)
+		return r;
+	return datapath_pod_set_limit(dp, id, limit);
+}
+
+int datapath_pod_set_limit(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit)
+{
+	int r = check_id(dp, id);
+
+	if (r < 0)
+		return r;
+	return bpf_map__update_elem(dp->skel->maps.bwm_pod_limits, &id, sizeof(id), limit,
+				    sizeof(*limit), BPF_ANY);
+}
+
+int datapath_pod_set_meta(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta)
+{
+	int r = check_id(dp, id);
+
+	if (r < 0)
+		return r;
+	if (meta->naddrs > BWM_MAX_ADDRS_PER_POD)
+		return -E2BIG;
+	return bpf_map__update_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), meta, sizeof(*meta),
+				    BPF_ANY);
+}
+
+int datapath_pod_drop(struct datapath *dp, uint32_t id)
+{
+	struct bwm_pod_limit no_limit = {};
+	int r = check_id(dp, id);
+
+	if (r < 0)
+		return r;
+	r = datapath_pod_set_limit(dp, id, &no_limit);
+	if (r < 0)
+		return r;
+	r = bpf_map__delete_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), 0);
+	return r == -ENOENT ? 0 : r;
+}
+
+int datapath_key_set(struct datapath *dp, const struct plan_key *key, uint32_t id)
+{
+	const void *raw;
+	size_t size;
+	struct bpf_map *map = key_map(dp, key, &raw, &size);
+	int r = check_id(dp, id);
+
+	if (r < 0)
+		return r;
+	return bpf_map__update_elem(map, raw, size, &id, sizeof(id), BPF_ANY);
+}
+
+int datapath_key_delete(struct datapath *dp, const struct plan_key *key, uint32_t id)
+{
+	const void *raw;
+	size_t size;
+	struct bpf_map *map = key_map(dp, key, &raw, &size);
+	uint32_t holder;
+	int r;
+
+	/* bwmd is the maps' only writer (it holds the pin directory's lock),
+	 * so what it reads here is still true when it deletes. */
+	r = bpf_map__lookup_elem(map, raw, size, &holder, sizeof(holder), 0);
+	if (r == -ENOENT || (r >= 0 && holder != id))
+		return 0;
+	if (r < 0)
+		return r;
+	r = bpf_map__delete_elem(map, raw, size, 0);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* A pod's keys as its metadata lists them. */
+static size_t meta_keys(const struct bwm_pod_meta *meta, struct plan_key *ret)
+{
+	size_t n = 0;
+
+	if (meta->ifindex)
+		ret[n++] = (struct plan_key) { .ifindex = meta->ifindex };
+	for (uint32_t i = 0; i < MIN(meta->naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD); i++)
+		ret[n++] = (struct plan_key) { .addr = meta->addrs[i] };
+	return n;
 }
 
 int datapath_pod_update(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta,
 			const struct bwm_pod_limit *limit)
 {
+	struct plan_key keys[1 + BWM_MAX_ADDRS_PER_POD];
+	size_t n = meta_keys(meta, keys);
 	struct bwm_pod_meta old;
-	bool existed;
 	int r;
 
-	if (id == 0 || id >= dp->max_pods)
-		return -ERANGE;
 	if (meta->naddrs > BWM_MAX_ADDRS_PER_POD)
 		return -E2BIG;
-
-	existed = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id),
-				       &old, sizeof(old), 0) == 0;
-	if (!existed) {
-		struct bwm_pod_state zero = {};
-
-		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_state, &id, sizeof(id),
-					 &zero, sizeof(zero), BPF_ANY);
-		if (r < 0)
-			return r;
-	}
-
-	/* Limit and metadata first, classifier keys last: a packet that
-	 * finds the pod also finds its limit. */
-	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_limits, &id, sizeof(id),
-				 limit, sizeof(*limit), BPF_ANY);
-	if (r < 0)
-		return r;
-	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id),
-				 meta, sizeof(*meta), BPF_ANY);
-	if (r < 0)
-		return r;
-	if (existed)
-		pod_keys_remove(dp, &old, meta);
-
-	if (meta->ifindex) {
-		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_by_ifindex, &meta->ifindex,
-					 sizeof(meta->ifindex), &id, sizeof(id), BPF_ANY);
-		if (r < 0)
-			return r;
-	}
-	for (uint32_t i = 0; i < meta->naddrs; i++) {
-		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_by_addr, &meta->addrs[i],
-					 sizeof(meta->addrs[i]), &id, sizeof(id), BPF_ANY);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), &old, sizeof(old), 0);
+	r = r == 0 ? datapath_pod_set_limit(dp, id, limit) : datapath_pod_new(dp, id, limit);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = datapath_key_set(dp, &keys[i], id);
+	return r < 0 ? r : datapath_pod_set_meta(dp, id, meta);
 }
 
 int datapath_pod_remove(struct datapath *dp, uint32_t id)
 {
-	struct bwm_pod_limit no_limit = {};
+	struct plan_key keys[1 + BWM_MAX_ADDRS_PER_POD];
 	struct bwm_pod_meta old;
+	size_t n;
 	int r;
 
-	if (id == 0 || id >= dp->max_pods)
-		return -ERANGE;
 	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), &old, sizeof(old), 0);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
-	/* Keys first, so no packet finds a pod whose entry is going. */
-	pod_keys_remove(dp, &old, NULL);
-	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_limits, &id, sizeof(id),
-				 &no_limit, sizeof(no_limit), BPF_ANY);
-	if (r < 0)
-		return r;
-	return bpf_map__delete_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), 0);
+	n = meta_keys(&old, keys);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = datapath_key_delete(dp, &keys[i], id);
+	return r < 0 ? r : datapath_pod_drop(dp, id);
 }
 
 int datapath_pod_foreach(struct datapath *dp, datapath_pod_fn fn, void *userdata)
@@ -347,6 +408,37 @@ int datapath_pod_foreach(struct datapath *dp, datapath_pod_fn fn, void *userdata
 			return r;
 	}
 	return 0;
+}
+
+/* Walks one classifier map; a key deleted meanwhile is skipped. */
+static int foreach_key_of(struct bpf_map *map, bool by_ifindex, datapath_key_fn fn, void *userdata)
+{
+	struct plan_key key = {}, next = {};
+	void *raw = by_ifindex ? (void *)&key.ifindex : (void *)&key.addr;
+	void *raw_next = by_ifindex ? (void *)&next.ifindex : (void *)&next.addr;
+	size_t size = by_ifindex ? sizeof(key.ifindex) : sizeof(key.addr);
+	bool first = true;
+	int r;
+
+	while (bpf_map__get_next_key(map, first ? NULL : raw, raw_next, size) == 0) {
+		uint32_t id;
+
+		first = false;
+		key = next;
+		if (bpf_map__lookup_elem(map, raw, size, &id, sizeof(id), 0) < 0)
+			continue;
+		r = fn(&key, id, userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int datapath_key_foreach(struct datapath *dp, datapath_key_fn fn, void *userdata)
+{
+	int r = foreach_key_of(dp->skel->maps.bwm_pod_by_ifindex, true, fn, userdata);
+
+	return r < 0 ? r : foreach_key_of(dp->skel->maps.bwm_pod_by_addr, false, fn, userdata);
 }
 
 int datapath_pod_read(struct datapath *dp, uint32_t id, struct bwm_pod_limit *ret_limit,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "bwm_maps.h"
+#include "podplan.h"
 
 struct datapath;
 
@@ -24,6 +25,10 @@ struct datapath_options {
 	uint32_t max_flows;  /* sparse-flow state entries (LRU) */
 	bool queue_fix;
 };
+
+/* Mounts bpffs where the pin directory needs it and not there yet, and
+ * creates the directory. */
+int datapath_prepare_pin_dir(const char *pin_dir);
 
 /* Loads the programs, creating the pinned maps under pin_dir or reusing
  * those a previous bwmd left there (their departure clocks and counters are
@@ -45,9 +50,23 @@ int datapath_remove_clsact(int ifindex, const char *ifname);
 /* Whether bwm's filter is attached at egress of ifindex. */
 bool datapath_is_attached(int ifindex);
 
-/* Writes a pod: classifier keys from meta (ifindex, addrs), the limit, the
- * metadata; keys the pod had before and no longer has are removed. A pod id
- * not in use before starts with zeroed state. */
+/*
+ * A pod's entries, one map at a time, as bwm/podplan.h orders them. Ids are
+ * 1..max_pods-1 (-ERANGE otherwise).
+ */
+/* State zeroed (clock, counters), then the limit: a new pod. */
+int datapath_pod_new(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit);
+int datapath_pod_set_limit(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit);
+int datapath_pod_set_meta(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta);
+/* The limit cleared and the metadata deleted; its keys must be gone first. */
+int datapath_pod_drop(struct datapath *dp, uint32_t id);
+int datapath_key_set(struct datapath *dp, const struct plan_key *key, uint32_t id);
+/* Deletes key only if it still maps to id; a key of another pod stays. */
+int datapath_key_delete(struct datapath *dp, const struct plan_key *key, uint32_t id);
+
+/* A whole pod at once, for tests and the benchmark (bwmd goes through the
+ * plan): limit (a pod id without metadata starts zeroed), keys, metadata.
+ * Remove deletes the keys its metadata lists that still map to it. */
 int datapath_pod_update(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta,
 			const struct bwm_pod_limit *limit);
 int datapath_pod_remove(struct datapath *dp, uint32_t id);
@@ -55,6 +74,11 @@ int datapath_pod_remove(struct datapath *dp, uint32_t id);
 /* Calls fn for every pod in the pinned metadata map (adoption, bwmctl). */
 typedef int (*datapath_pod_fn)(uint32_t id, const struct bwm_pod_meta *meta, void *userdata);
 int datapath_pod_foreach(struct datapath *dp, datapath_pod_fn fn, void *userdata);
+
+/* Calls fn for every classifier entry (adoption reads what is there, not
+ * what the metadata says should be). */
+typedef int (*datapath_key_fn)(const struct plan_key *key, uint32_t id, void *userdata);
+int datapath_key_foreach(struct datapath *dp, datapath_key_fn fn, void *userdata);
 
 int datapath_pod_read(struct datapath *dp, uint32_t id, struct bwm_pod_limit *ret_limit,
 		      struct bwm_pod_state *ret_state);

@@ -1,54 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pods.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "annotations.h"
 #include "classify.h"
 #include "datapath.h"
 #include "log.h"
-#include "podspec.h"
-#include "reconcile.h"
+#include "podplan.h"
+#include "podstats.h"
 #include "util.h"
 
+/* A pod file as the last reconcile left it. */
 struct pod_entry {
 	char *name;
-	uint32_t id;                 /* 0: not in the maps */
-	struct bwm_pod_meta meta;    /* as written to the maps */
-	struct bwm_pod_limit limit;
-	char *report;                /* the problems last logged for this file */
+	struct plan_pod pod;
+	char *report;           /* the problems last logged for it */
 };
 
 struct pods {
+	/* What the maps hold, as bwmd believes. */
+	struct plan_have_pod *have;
+	size_t n_have;
+	struct plan_have_key *keys;
+	size_t n_keys;
+	bool stale;             /* read it back from the maps before the next plan */
+
 	struct pod_entry *entries;   /* sorted by name */
 	size_t n_entries;
-	uint8_t *id_used;            /* [max_pods]; id 0 is never used */
 	uint32_t max_pods;
 	uint32_t next_id_hint;
-};
-
-/* A pod file as this reconcile read it; scan.wants[i] is what it asks of
- * the maps, scan.pods[i] what is to be logged about it. */
-struct scanned_pod {
-	char *name;
-	char *report;        /* problems of the file and of classification */
-	size_t report_len;
-	uint32_t id;         /* its pod id once applied; 0: not in the maps */
-	const struct pod_entry *old;   /* the pod as known before this scan, if it was */
-};
-
-struct scan {
-	struct scanned_pod *pods;
-	struct reconcile_want *wants;
-	size_t n;
+	int dir_error;          /* the pods directory's last read error, logged once */
 };
 
 int pods_new(uint32_t max_pods, struct pods **ret)
@@ -57,153 +44,113 @@ int pods_new(uint32_t max_pods, struct pods **ret)
 
 	if (!p)
 		return -ENOMEM;
-	p->id_used = calloc(max_pods, 1);
-	if (!p->id_used) {
-		free(p);
-		return -ENOMEM;
-	}
 	p->max_pods = max_pods;
 	p->next_id_hint = 1;
+	p->stale = true;
 	*ret = p;
 	return 0;
 }
 
-static void entry_clear(struct pod_entry *e)
+static void entries_free(struct pod_entry *entries, size_t n)
 {
-	free(e->name);
-	free(e->report);
+	for (size_t i = 0; i < n; i++) {
+		free(entries[i].name);
+		free(entries[i].report);
+	}
+	free(entries);
 }
 
 struct pods *pods_free(struct pods *p)
 {
 	if (!p)
 		return NULL;
-	for (size_t i = 0; i < p->n_entries; i++)
-		entry_clear(&p->entries[i]);
-	free(p->entries);
-	free(p->id_used);
+	entries_free(p->entries, p->n_entries);
+	free(p->have);
+	free(p->keys);
 	free(p);
 	return NULL;
 }
 
-static uint32_t id_alloc(struct pods *p)
+/* A growing array of n elements of size, capacity *cap. */
+static int grow(void **array, size_t n, size_t *cap, size_t size)
 {
-	for (uint32_t n = 1; n < p->max_pods; n++) {
-		uint32_t id = (p->next_id_hint + n - 1) % p->max_pods;
+	void *bigger;
+	size_t new_cap;
 
-		if (id != 0 && !p->id_used[id]) {
-			p->id_used[id] = 1;
-			p->next_id_hint = id + 1;
-			return id;
-		}
-	}
+	if (n < *cap)
+		return 0;
+	new_cap = *cap ? *cap * 2 : 64;
+	bigger = realloc(*array, new_cap * size);
+	if (!bigger)
+		return -ENOMEM;
+	*array = bigger;
+	*cap = new_cap;
 	return 0;
 }
 
-static void id_free(struct pods *p, uint32_t id)
-{
-	if (id && id < p->max_pods)
-		p->id_used[id] = 0;
-}
-
-static int compare_entries(const void *a, const void *b)
-{
-	return strcmp(((const struct pod_entry *)a)->name, ((const struct pod_entry *)b)->name);
-}
-
-struct adopt_ctx {
-	struct pods *pods;
+struct reader {
 	struct datapath *dp;
-	size_t cap;
+	struct plan_have_pod *pods;
+	size_t n_pods, cap_pods;
+	struct plan_have_key *keys;
+	size_t n_keys, cap_keys;
 };
 
-static int adopt_one(uint32_t id, const struct bwm_pod_meta *meta, void *userdata)
+static int read_pod(uint32_t id, const struct bwm_pod_meta *meta, void *userdata)
 {
-	struct adopt_ctx *ctx = userdata;
-	struct pods *p = ctx->pods;
+	struct reader *rd = userdata;
 	struct bwm_pod_state state;
-	struct pod_entry *e;
+	struct plan_have_pod *pod;
+	int r = grow((void **)&rd->pods, rd->n_pods, &rd->cap_pods, sizeof(*rd->pods));
 
-	if (id == 0 || id >= p->max_pods || p->id_used[id])
+	if (r < 0)
+		return r;
+	pod = &rd->pods[rd->n_pods];
+	*pod = (struct plan_have_pod) { .id = id, .meta = *meta };
+	/* No limit readable: an id out of range, left by another layout. */
+	if (datapath_pod_read(rd->dp, id, &pod->limit, &state) < 0)
 		return 0;
-	if (p->n_entries == ctx->cap) {
-		size_t cap = ctx->cap ? ctx->cap * 2 : 64;
-		struct pod_entry *bigger = realloc(p->entries, cap * sizeof(*bigger));
+	rd->n_pods++;
+	return 0;
+}
 
-		if (!bigger)
-			return -ENOMEM;
-		p->entries = bigger;
-		ctx->cap = cap;
-	}
-	e = &p->entries[p->n_entries];
-	*e = (struct pod_entry) { .id = id, .meta = *meta };
-	e->name = strdup(meta->name);
-	if (!e->name)
-		return -ENOMEM;
-	datapath_pod_read(ctx->dp, id, &e->limit, &state);
-	p->id_used[id] = 1;
-	p->n_entries++;
+static int read_key(const struct plan_key *key, uint32_t id, void *userdata)
+{
+	struct reader *rd = userdata;
+	int r = grow((void **)&rd->keys, rd->n_keys, &rd->cap_keys, sizeof(*rd->keys));
+
+	if (r < 0)
+		return r;
+	rd->keys[rd->n_keys++] = (struct plan_have_key) { .key = *key, .id = id };
 	return 0;
 }
 
 int pods_adopt(struct pods *p, struct datapath *dp)
 {
-	struct adopt_ctx ctx = { .pods = p, .dp = dp };
+	struct reader rd = { .dp = dp };
 	int r;
 
-	r = datapath_pod_foreach(dp, adopt_one, &ctx);
-	if (r < 0)
+	r = datapath_pod_foreach(dp, read_pod, &rd);
+	if (r >= 0)
+		r = datapath_key_foreach(dp, read_key, &rd);
+	if (r < 0) {
+		free(rd.pods);
+		free(rd.keys);
 		return r;
-	qsort(p->entries, p->n_entries, sizeof(*p->entries), compare_entries);
-	if (p->n_entries)
-		log_info("Adopted %zu pod(s) from the pinned maps", p->n_entries);
-	return 0;
+	}
+	free(p->have);
+	free(p->keys);
+	p->have = rd.pods;
+	p->n_have = rd.n_pods;
+	p->keys = rd.keys;
+	p->n_keys = rd.n_keys;
+	p->stale = false;
+	return (int)MIN(rd.n_pods, (size_t)INT_MAX);
 }
 
-/* Problems are gathered per file and logged only when they differ from the
- * last ones logged, so a bad file is reported once, not at every scan. */
-static void report_append(struct scanned_pod *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void report_append(struct scanned_pod *s, const char *fmt, ...)
+void pods_resync(struct pods *p)
 {
-	char line[1024];
-	char *bigger;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	n = MIN(n, (int)sizeof(line) - 1);
-	bigger = realloc(s->report, s->report_len + n + 2);
-	if (!bigger)
-		return;
-	s->report = bigger;
-	memcpy(s->report + s->report_len, line, n);
-	s->report_len += n;
-	s->report[s->report_len++] = '\n';
-	s->report[s->report_len] = '\0';
-}
-
-struct problem_ctx {
-	struct scanned_pod *pod;
-	const char *dir;
-};
-
-static void on_problem(const struct bwm_annotation_problem *pr, void *userdata)
-{
-	struct problem_ctx *ctx = userdata;
-	char path[PATH_MAX];
-	_cleanup_free_ char *text = NULL;
-
-	/* Values are escaped and cut there: a pod file cannot forge log lines. */
-	snprintf(path, sizeof(path), "%s/%s", ctx->dir, ctx->pod->name);
-	text = annotation_problem_format(path, pr);
-	if (text)
-		report_append(ctx->pod, "%s", text);
+	p->stale = true;
 }
 
 void pod_limit_from_config(const struct bwm_config *config, uint64_t rate_bytes_per_sec,
@@ -223,284 +170,172 @@ void pod_limit_from_config(const struct bwm_config *config, uint64_t rate_bytes_
 		ret->flags |= BWM_LIMIT_ECN;
 }
 
-static void want_from_spec(struct scanned_pod *s, struct reconcile_want *w,
-			   const struct bwm_pod_spec *spec, const struct bwm_config *config)
+/* What a read pod file asks, as the plan takes it. */
+static void want_from_file(const struct pod_file *f, struct plan_want *w)
 {
-	snprintf(w->meta.name, sizeof(w->meta.name), "%s", spec->name);
-	snprintf(w->meta.ifname, sizeof(w->meta.ifname), "%s", spec->ifname);
+	const struct bwm_pod_spec *spec = &f->spec;
+
+	*w = (struct plan_want) { .name = f->name, .file = f->state };
+	if (f->state != PLAN_FILE_READ)
+		return;
+	w->egress = spec->egress;
+	w->interface = spec->interface;
+	w->ips = spec->ips;
+	/* bit/s -> bytes/s; the smallest limit kubelet accepts (1k) is 125. */
+	w->egress_bytes_per_sec = spec->egress_bps / 8;
+	snprintf(w->ifname, sizeof(w->ifname), "%s", spec->ifname);
 	for (size_t i = 0; i < spec->n_addrs && i < BWM_MAX_ADDRS_PER_POD; i++) {
 		if (spec->addrs[i].family == AF_INET)
-			bwm_addr_key_from_ipv4(&w->meta.addrs[i], spec->addrs[i].v4.s_addr);
+			bwm_addr_key_from_ipv4(&w->addrs[i], spec->addrs[i].v4.s_addr);
 		else
-			bwm_addr_key_from_ipv6(&w->meta.addrs[i], spec->addrs[i].v6.s6_addr);
-		w->meta.naddrs++;
+			bwm_addr_key_from_ipv6(&w->addrs[i], spec->addrs[i].v6.s6_addr);
+		w->naddrs++;
 	}
-	/* bit/s -> bytes/s; the smallest limit kubelet accepts (1k) is 125. */
-	pod_limit_from_config(config, spec->egress_bps / 8, &w->limit);
-
-	if (spec->ifname[0]) {
-		w->meta.ifindex = if_nametoindex(spec->ifname);
-		if (w->meta.ifindex == 0) {
-			report_append(s, "pod '%s' pending: interface '%s' does not exist (yet)",
-				      s->name, spec->ifname);
-			return;
-		}
-	} else if (w->meta.naddrs == 0) {
-		report_append(s, "pod '%s' pending: no %s nor %s to classify its traffic by",
-			      s->name, BWM_POD_KEY_INTERFACE, BWM_POD_KEY_IPS);
-		return;
-	}
-	w->enforceable = true;
 }
 
-static void scan_free(struct scan *scan)
+static uint32_t ifindex_of(const char *ifname, void *userdata)
 {
-	for (size_t i = 0; i < scan->n; i++) {
-		free(scan->pods[i].name);
-		free(scan->pods[i].report);
-	}
-	free(scan->pods);
-	free(scan->wants);
-	*scan = (struct scan) {};
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int list_pod_names(DIR *d, char ***ret_names, size_t *ret_n)
-{
-	_cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
-	size_t n = 0, cap = 1;
-	struct dirent *de;
-
-	if (!names)
-		return -ENOMEM;
-	while ((de = readdir(d))) {
-		if (!podspec_is_pod_name(de->d_name))
-			continue;
-		if (n + 1 >= cap) {
-			char **bigger = realloc(names, cap * 2 * sizeof(char *));
-
-			if (!bigger)
-				return -ENOMEM;
-			names = bigger;
-			cap *= 2;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			return -ENOMEM;
-		names[++n] = NULL;
-	}
-	qsort(names, n, sizeof(char *), compare_names);
-	*ret_names = TAKE_PTR(names);
-	*ret_n = n;
-	return 0;
-}
-
-/* Reads every pod file; the result is sorted by name. */
-static int scan_dir(const struct bwm_config *config, struct scan *ret)
-{
-	_cleanup_strv_free_ char **names = NULL;
-	struct scan scan = {};
-	size_t n;
-	DIR *d;
-	int r;
-
-	d = opendir(config->pods_dir);
-	if (!d)
-		return -errno;
-	r = list_pod_names(d, &names, &n);
-	if (r >= 0) {
-		scan.pods = calloc(n ? n : 1, sizeof(*scan.pods));
-		scan.wants = calloc(n ? n : 1, sizeof(*scan.wants));
-		if (!scan.pods || !scan.wants)
-			r = -ENOMEM;
-	}
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		struct scanned_pod *s = &scan.pods[i];
-		struct problem_ctx ctx = { .pod = s, .dir = config->pods_dir };
-		struct bwm_pod_spec spec;
-		int k;
-
-		s->name = TAKE_PTR(names[i]);
-		scan.wants[i].name = s->name;
-		scan.n = i + 1;
-		k = podspec_load_file(dirfd(d), s->name, on_problem, &ctx, &spec);
-		if (k == -ENOMEM)
-			r = k;
-		if (k < 0)
-			continue;   /* refused (reported) or gone meanwhile: not enforceable */
-		want_from_spec(s, &scan.wants[i], &spec, config);
-		podspec_free(&spec);
-	}
-	closedir(d);
-	if (r < 0) {
-		scan_free(&scan);
-		return r;
-	}
-	*ret = scan;
-	return 0;
-}
-
-static bool held_ifindex(const struct scanned_pod *s, uint32_t ifindex)
-{
-	return s->old && s->old->id && s->old->meta.ifindex == ifindex;
-}
-
-static bool held_addr(const struct scanned_pod *s, const struct bwm_addr_key *key)
-{
-	if (!s->old || !s->old->id)
-		return false;
-	for (uint32_t i = 0; i < s->old->meta.naddrs; i++)
-		if (memcmp(&s->old->meta.addrs[i], key, sizeof(*key)) == 0)
-			return true;
-	return false;
-}
-
-static void drop_addr(struct bwm_pod_meta *m, uint32_t a)
-{
-	m->addrs[a] = m->addrs[--m->naddrs];
-	memset(&m->addrs[m->naddrs], 0, sizeof(m->addrs[0]));
-}
-
-/*
- * Two pods claiming one interface or address: the pod that holds it in the
- * maps keeps it (a new file never takes an enforced pod's traffic away), and
- * between newcomers the first by name does. The loser is told. Without this,
- * removing one pod would delete a key the other relies on.
- */
-static void resolve_conflicts(struct scan *scan)
-{
-	for (size_t i = 1; i < scan->n; i++) {
-		for (size_t j = 0; j < i; j++) {
-			struct scanned_pod *si = &scan->pods[i], *sj = &scan->pods[j];
-			struct bwm_pod_meta *mi = &scan->wants[i].meta, *mj = &scan->wants[j].meta;
-
-			if (!scan->wants[i].enforceable || !scan->wants[j].enforceable)
-				continue;
-			if (mi->ifindex && mi->ifindex == mj->ifindex) {
-				bool i_keeps = held_ifindex(si, mi->ifindex) && !held_ifindex(sj, mj->ifindex);
-				struct scanned_pod *loser = i_keeps ? sj : si;
-				struct bwm_pod_meta *lm = i_keeps ? mj : mi;
-
-				report_append(loser, "pod '%s': interface '%s' already belongs to pod '%s'; ignored",
-					      loser->name, lm->ifname, i_keeps ? si->name : sj->name);
-				lm->ifindex = 0;
-				lm->ifname[0] = '\0';
-			}
-			for (uint32_t a = 0; a < mi->naddrs; a++) {
-				for (uint32_t b = 0; b < mj->naddrs; b++) {
-					bool i_keeps;
-
-					if (memcmp(&mi->addrs[a], &mj->addrs[b], sizeof(mi->addrs[a])))
-						continue;
-					i_keeps = held_addr(si, &mi->addrs[a]) && !held_addr(sj, &mj->addrs[b]);
-					report_append(i_keeps ? sj : si,
-						      "pod '%s': an address already belongs to pod '%s'; ignored",
-						      i_keeps ? sj->name : si->name, i_keeps ? si->name : sj->name);
-					if (i_keeps) {
-						drop_addr(mj, b);
-					} else {
-						drop_addr(mi, a);
-						a--;
-					}
-					break;
-				}
-			}
-			/* Nothing left to classify by: not enforceable. */
-			if (!mi->ifindex && !mi->naddrs)
-				scan->wants[i].enforceable = false;
-			if (!mj->ifindex && !mj->naddrs)
-				scan->wants[j].enforceable = false;
-		}
-	}
+	return if_nametoindex(ifname);
 }
 
 static void describe_limit(const struct bwm_pod_limit *limit, char *buf, size_t size)
 {
-	double bps = (double)limit->rate_bytes_per_sec * 8;
+	char rate[32];
 
-	if (!limit->rate_bytes_per_sec)
+	if (!limit->rate_bytes_per_sec) {
 		snprintf(buf, size, "no egress limit");
-	else if (bps >= 1e9)
-		snprintf(buf, size, "egress %.3g Gbit/s", bps / 1e9);
-	else if (bps >= 1e6)
-		snprintf(buf, size, "egress %.3g Mbit/s", bps / 1e6);
-	else
-		snprintf(buf, size, "egress %.3g kbit/s", bps / 1e3);
+		return;
+	}
+	format_bitrate((double)limit->rate_bytes_per_sec * 8, rate, sizeof(rate));
+	snprintf(buf, size, "egress %s", rate);
 }
 
-struct apply_ctx {
-	struct pods *pods;
-	struct datapath *dp;
-	struct scan *scan;
-	unsigned failures;
+/* A report: lines appended with report_add(), compared whole. */
+struct report {
+	char *text;
+	size_t len;
+	bool failed;   /* out of memory: the report is not to be trusted */
 };
 
-static int apply_op(enum reconcile_op op, const struct reconcile_want *want,
-		    const struct reconcile_have *have, void *userdata)
-{
-	struct apply_ctx *ctx = userdata;
-	struct scanned_pod *s = want ? &ctx->scan->pods[want - ctx->scan->wants] : NULL;
-	char limit[64];
-	uint32_t id;
-	int r;
+static void report_add(struct report *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-	switch (op) {
-	case RECONCILE_REMOVE:
-		r = datapath_pod_remove(ctx->dp, have->id);
-		if (r < 0) {
-			ctx->failures++;
-			return log_error_errno(r, "Pod '%s': failed to remove from the maps: %m", have->name), 0;
-		}
-		id_free(ctx->pods, have->id);
-		if (s)
-			s->id = 0;
-		log_info("Pod '%s': %s", have->name, want ? "not enforced any more" : "removed");
-		return 0;
-	case RECONCILE_ADD:
-		id = id_alloc(ctx->pods);
-		if (id == 0) {
-			ctx->failures++;
-			log_error("Pod '%s': no free pod id (max_pods = %u)", want->name,
-				  ctx->pods->max_pods);
-			return 0;
-		}
-		break;
-	case RECONCILE_UPDATE:
-		id = have->id;
-		break;
-	default:
-		return 0;
+static void report_add(struct report *rep, const char *fmt, ...)
+{
+	char *line = NULL, *bigger;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		rep->failed = true;
+		return;
 	}
-	r = datapath_pod_update(ctx->dp, id, &want->meta, &want->limit);
-	if (r < 0) {
-		ctx->failures++;
-		if (op == RECONCILE_ADD)
-			id_free(ctx->pods, id);
-		log_error_errno(r, "Pod '%s': failed to write the maps: %m", want->name);
-		return 0;
+	bigger = realloc(rep->text, rep->len + (size_t)n + 2);
+	if (!bigger) {
+		free(line);
+		rep->failed = true;
+		return;
 	}
-	s->id = id;
-	describe_limit(&want->limit, limit, sizeof(limit));
-	log_info("Pod '%s': %s%s%s%s, %u address(es)%s", want->name, limit,
-		 want->meta.ifname[0] ? " via '" : "", want->meta.ifname,
-		 want->meta.ifname[0] ? "'" : "", want->meta.naddrs,
-		 op == RECONCILE_UPDATE ? " (updated)" : "");
-	return 0;
+	rep->text = bigger;
+	memcpy(rep->text + rep->len, line, (size_t)n);
+	rep->len += (size_t)n;
+	rep->text[rep->len++] = '\n';
+	rep->text[rep->len] = '\0';
+	free(line);
 }
 
-/* Logs a file's problems when they differ from what was logged last time. */
-static void log_report_changes(const struct scanned_pod *s, const struct pod_entry *old)
+static const char *file_trouble(const struct pod_file *f)
 {
-	const char *prev = old && old->report ? old->report : "";
-	const char *line, *end;
+	if (f->state == PLAN_FILE_REFUSED)
+		return "was refused";
+	if (f->error == EINPROGRESS)
+		return "is being written";
+	return "could not be read";
+}
 
-	if (strcmp(prev, s->report ? s->report : "") == 0)
+/* Everything worth a warning about one pod file, the file's own problems
+ * first; names escaped. */
+static void build_report(struct report *rep, const struct pod_file *f, const struct plan_pod *pod,
+			 const char *qname, const char *dir, uint32_t max_pods)
+{
+	_cleanup_free_ char *qif = annotation_escape(pod->meta.ifname, BWM_IFNAME_MAX);
+	_cleanup_free_ char *qtaken = annotation_escape(pod->taken_ifname, BWM_IFNAME_MAX);
+	_cleanup_free_ char *qdir = annotation_escape(dir, PATH_MAX);
+	char limit[64];
+
+	if (!qif || !qtaken || !qdir) {
+		rep->failed = true;
 		return;
-	for (line = s->report; line && *line; line = end + 1) {
+	}
+	for (size_t i = 0; i < f->n_problems; i++)
+		report_add(rep, "%s", f->problems[i]);
+	if (f->n_more_problems)
+		report_add(rep, "%s/%s: %zu more problem(s) not shown", qdir, qname, f->n_more_problems);
+
+	describe_limit(&pod->limit, limit, sizeof(limit));
+	switch (pod->status) {
+	case PLAN_KEPT:
+		if (pod->kept_all) {
+			bool with_errno = f->state == PLAN_FILE_UNREADABLE && f->error != EINPROGRESS;
+
+			report_add(rep, "Pod '%s': its file %s%s%s; keeping what it had: %s", qname,
+				   file_trouble(f), with_errno ? ": " : "", with_errno ? strerror(f->error) : "",
+				   limit);
+		} else {
+			report_add(rep, "Pod '%s': no valid %s%s%s%s%s in its file; keeping %s%s%s%s%s", qname,
+				   pod->kept_limit ? BWM_POD_KEY_EGRESS : "",
+				   pod->kept_limit && (pod->kept_interface || pod->kept_ips) ? ", " : "",
+				   pod->kept_interface ? BWM_POD_KEY_INTERFACE : "",
+				   pod->kept_interface && pod->kept_ips ? ", " : "",
+				   pod->kept_ips ? BWM_POD_KEY_IPS : "",
+				   pod->kept_limit ? limit : "",
+				   pod->kept_limit && (pod->kept_interface || pod->kept_ips) ? ", " : "",
+				   pod->kept_interface ? "its interface" : "",
+				   pod->kept_interface && pod->kept_ips ? ", " : "",
+				   pod->kept_ips ? "its addresses" : "");
+		}
+		break;
+	case PLAN_PENDING:
+		if (pod->interface_missing)
+			report_add(rep, "pod '%s' pending: interface '%s' does not exist (yet)", qname, qif);
+		else if (!pod->interface_taken_by && !pod->addrs_taken_by)
+			report_add(rep, "pod '%s' pending: no %s nor %s to classify its traffic by", qname,
+				   BWM_POD_KEY_INTERFACE, BWM_POD_KEY_IPS);
+		break;
+	case PLAN_REFUSED:
+		if (f->state != PLAN_FILE_READ)
+			report_add(rep, "Pod '%s' not enforced: its file %s", qname, file_trouble(f));
+		else
+			report_add(rep, "Pod '%s' not enforced: no valid %s", qname, BWM_POD_KEY_EGRESS);
+		break;
+	case PLAN_NO_ID:
+		report_add(rep, "Pod '%s' not enforced: no free pod id (max_pods = %u)", qname, max_pods);
+		break;
+	case PLAN_ENFORCED:
+		if (pod->interface_missing)
+			report_add(rep, "pod '%s': interface '%s' does not exist (yet); its addresses classify it meanwhile",
+				   qname, qif);
+		break;
+	}
+	if (pod->interface_taken_by) {
+		_cleanup_free_ char *qother = annotation_escape(pod->interface_taken_by, NAME_MAX);
+
+		report_add(rep, "pod '%s': interface '%s' already belongs to pod '%s'; ignored", qname,
+			   qtaken, qother ?: "?");
+	}
+	if (pod->addrs_taken_by) {
+		_cleanup_free_ char *qother = annotation_escape(pod->addrs_taken_by, NAME_MAX);
+
+		report_add(rep, "pod '%s': %u address(es) already belong to pod '%s'; ignored", qname,
+			   pod->addrs_taken, qother ?: "?");
+	}
+}
+
+static void log_report(const char *text)
+{
+	for (const char *line = text, *end; line && *line; line = end + 1) {
 		end = strchr(line, '\n');
 		if (!end)
 			break;
@@ -508,89 +343,281 @@ static void log_report_changes(const struct scanned_pod *s, const struct pod_ent
 	}
 }
 
-/* The new table: one entry per scanned pod, carrying its report. */
-static int rebuild_entries(struct pods *p, struct scan *scan)
+static const struct pod_entry *find_entry(const struct pods *p, const char *name)
 {
-	struct pod_entry *next = calloc(scan->n ? scan->n : 1, sizeof(*next));
+	size_t lo = 0, hi = p->n_entries;
 
-	if (!next)
-		return -ENOMEM;
-	for (size_t i = 0; i < scan->n; i++) {
-		struct scanned_pod *s = &scan->pods[i];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(p->entries[mid].name, name);
 
-		next[i] = (struct pod_entry) {
-			.name = TAKE_PTR(s->name), .id = s->id, .report = TAKE_PTR(s->report),
-			.meta = scan->wants[i].meta, .limit = scan->wants[i].limit,
-		};
-		scan->wants[i].name = next[i].name;
+		if (c == 0)
+			return &p->entries[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	for (size_t i = 0; i < p->n_entries; i++)
-		entry_clear(&p->entries[i]);
-	free(p->entries);
-	p->entries = next;
-	p->n_entries = scan->n;
+	return NULL;
+}
+
+/* The name a pod id has in the maps, for messages about it. */
+static const char *have_name(const struct pods *p, uint32_t id)
+{
+	for (size_t i = 0; i < p->n_have; i++)
+		if (p->have[i].id == id)
+			return p->have[i].meta.name;
+	return NULL;
+}
+
+static int apply_op(struct datapath *dp, const struct plan_op *op)
+{
+	switch (op->kind) {
+	case PLAN_OP_NEW_POD:
+		return datapath_pod_new(dp, op->id, &op->pod->limit);
+	case PLAN_OP_SET_LIMIT:
+		return datapath_pod_set_limit(dp, op->id, &op->pod->limit);
+	case PLAN_OP_DELETE_KEY:
+		return datapath_key_delete(dp, &op->key, op->id);
+	case PLAN_OP_SET_KEY:
+		return datapath_key_set(dp, &op->key, op->id);
+	case PLAN_OP_SET_META:
+		return datapath_pod_set_meta(dp, op->id, &op->pod->meta);
+	case PLAN_OP_DROP_POD:
+		return datapath_pod_drop(dp, op->id);
+	}
+	return -EINVAL;
+}
+
+static const char *const op_names[] = {
+	[PLAN_OP_NEW_POD] = "add the pod", [PLAN_OP_SET_LIMIT] = "write the limit",
+	[PLAN_OP_DELETE_KEY] = "remove a classifier key", [PLAN_OP_SET_KEY] = "write a classifier key",
+	[PLAN_OP_SET_META] = "write the metadata", [PLAN_OP_DROP_POD] = "remove the pod",
+};
+
+/* Applies the plan in order, up to the first failure: what the ops did is
+ * a prefix the next plan completes once the maps are read back. Returns
+ * the number of operations applied. */
+static size_t apply_plan(struct pods *p, struct datapath *dp, const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct plan_op *op = &plan->ops[i];
+		int r = apply_op(dp, op);
+
+		if (r < 0) {
+			const char *name = op->pod ? op->pod->meta.name : have_name(p, op->id);
+			_cleanup_free_ char *qname = annotation_escape(name ?: "?", NAME_MAX);
+
+			log_error_errno(r, "Pod '%s' (id %u): failed to %s: %m; reconciling again soon",
+					qname ?: "?", op->id, op_names[op->kind]);
+			return i;
+		}
+	}
+	return plan->n_ops;
+}
+
+/* What changed for the pods, at info level: added, updated, removed. */
+static bool wanted(const struct plan_want *wants, size_t n_wants, const char *name)
+{
+	for (size_t i = 0; i < n_wants; i++)
+		if (strcmp(wants[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static void log_changes(const struct pods *p, const struct plan *plan, const struct plan_want *wants,
+			size_t n_wants)
+{
+	for (size_t i = 0; i < n_wants; i++) {
+		const struct plan_pod *pod = &plan->pods[i];
+		bool added = false, changed = false;
+		_cleanup_free_ char *qname = NULL, *qif = NULL;
+		char limit[64];
+
+		for (size_t k = 0; k < plan->n_ops; k++) {
+			const struct plan_op *op = &plan->ops[k];
+
+			if (op->id != pod->id || !pod->id)
+				continue;
+			added |= op->kind == PLAN_OP_NEW_POD;
+			changed |= op->kind == PLAN_OP_SET_LIMIT || op->kind == PLAN_OP_SET_META ||
+				   op->kind == PLAN_OP_SET_KEY || op->kind == PLAN_OP_DELETE_KEY;
+		}
+		if (!added && !changed)
+			continue;
+		qname = annotation_escape(wants[i].name, NAME_MAX);
+		qif = annotation_escape(pod->meta.ifname, BWM_IFNAME_MAX);
+		describe_limit(&pod->limit, limit, sizeof(limit));
+		log_info("Pod '%s': %s%s%s%s, %u address(es)%s", qname ?: "?", limit,
+			 pod->meta.ifindex ? " via '" : "", pod->meta.ifindex ? qif ?: "?" : "",
+			 pod->meta.ifindex ? "'" : "", pod->meta.naddrs, added ? "" : " (updated)");
+	}
+	for (size_t k = 0; k < plan->n_ops; k++) {
+		const struct plan_op *op = &plan->ops[k];
+		const char *name = have_name(p, op->id);
+		_cleanup_free_ char *qname = NULL;
+
+		if (op->kind != PLAN_OP_DROP_POD)
+			continue;
+		qname = annotation_escape(name ?: "?", NAME_MAX);
+		log_info("Pod '%s': %s", qname ?: "?",
+			 name && wanted(wants, n_wants, name) ? "not enforced any more" : "removed");
+	}
+}
+
+/* The maps as the plan left them, once every operation succeeded. */
+static int remember_maps(struct pods *p, const struct plan *plan, size_t n_wants)
+{
+	size_t n_pods = 0, n_keys = 0;
+	struct plan_have_pod *have;
+	struct plan_have_key *keys;
+
+	for (size_t i = 0; i < n_wants; i++)
+		if (plan->pods[i].id) {
+			n_pods++;
+			n_keys += (plan->pods[i].meta.ifindex != 0) + plan->pods[i].meta.naddrs;
+		}
+	have = calloc(n_pods ? n_pods : 1, sizeof(*have));
+	keys = calloc(n_keys ? n_keys : 1, sizeof(*keys));
+	if (!have || !keys) {
+		free(have);
+		free(keys);
+		return -ENOMEM;
+	}
+	n_pods = n_keys = 0;
+	for (size_t i = 0; i < n_wants; i++) {
+		const struct plan_pod *pod = &plan->pods[i];
+
+		if (!pod->id)
+			continue;
+		have[n_pods++] = (struct plan_have_pod) { .id = pod->id, .meta = pod->meta, .limit = pod->limit };
+		if (pod->meta.ifindex)
+			keys[n_keys++] = (struct plan_have_key) { .key = { .ifindex = pod->meta.ifindex },
+								  .id = pod->id };
+		for (uint32_t a = 0; a < pod->meta.naddrs; a++)
+			keys[n_keys++] = (struct plan_have_key) { .key = { .addr = pod->meta.addrs[a] },
+								  .id = pod->id };
+	}
+	free(p->have);
+	free(p->keys);
+	p->have = have;
+	p->n_have = n_pods;
+	p->keys = keys;
+	p->n_keys = n_keys;
 	return 0;
 }
 
-/* Matches scanned pods to known entries by name (both sorted): ids carry
- * over, held keys win conflicts, and the last report decides what is news. */
-static void match_known(struct pods *p, struct scan *scan)
+/* The new entries, each with the report it logged (or, when nothing
+ * changed, the one it had), and the summary. */
+static int report_all(struct pods *p, const struct pod_scan *scan, const struct plan *plan,
+		      const struct bwm_config *config, struct pods_summary *summary)
 {
-	for (size_t i = 0, j = 0; i < scan->n; i++) {
-		while (j < p->n_entries && strcmp(p->entries[j].name, scan->pods[i].name) < 0)
-			j++;
-		if (j < p->n_entries && strcmp(p->entries[j].name, scan->pods[i].name) == 0)
-			scan->pods[i].old = &p->entries[j];
-		scan->pods[i].id = scan->pods[i].old ? scan->pods[i].old->id : 0;
+	struct pod_entry *next = calloc(scan->n_files ? scan->n_files : 1, sizeof(*next));
+
+	if (!next)
+		return -ENOMEM;
+	for (size_t i = 0; i < scan->n_files; i++) {
+		const struct pod_file *f = &scan->files[i];
+		const struct plan_pod *pod = &plan->pods[i];
+		const struct pod_entry *old = find_entry(p, f->name);
+		_cleanup_free_ char *qname = annotation_escape(f->name, NAME_MAX);
+		struct report rep = {};
+
+		if (qname)
+			build_report(&rep, f, pod, qname, config->pods_dir, p->max_pods);
+		if (!qname || rep.failed) {
+			/* Try again next time, rather than drop a warning. */
+			free(rep.text);
+			rep.text = NULL;
+		} else if (strcmp(old && old->report ? old->report : "", rep.text ?: "") != 0) {
+			log_report(rep.text);
+		}
+		next[i] = (struct pod_entry) { .name = strdup(f->name), .pod = *pod, .report = rep.text };
+		if (!next[i].name) {
+			entries_free(next, i + 1);
+			return -ENOMEM;
+		}
+		summary->enforced += pod->id != 0;
+		summary->kept += pod->status == PLAN_KEPT;
+		summary->pending += pod->status == PLAN_PENDING;
+		summary->errors += f->n_problems || pod->status == PLAN_KEPT ||
+				   pod->status == PLAN_REFUSED || pod->status == PLAN_NO_ID ||
+				   pod->interface_taken_by || pod->addrs_taken_by;
 	}
+	entries_free(p->entries, p->n_entries);
+	p->entries = next;
+	p->n_entries = scan->n_files;
+	return 0;
 }
 
 int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config *config,
-		   struct pods_summary *ret_summary)
+		   podscan_busy_fn busy, void *userdata, struct pods_summary *ret_summary)
 {
 	struct pods_summary summary = {};
-	struct scan scan = {};
-	struct reconcile_have *have;
-	struct apply_ctx ctx = { .pods = p, .dp = dp, .scan = &scan };
-	size_t i;
+	struct pod_scan scan = {};
+	struct plan plan = {};
+	struct plan_input in;
+	_cleanup_free_ struct plan_want *wants = NULL;
+	size_t applied;
 	int r;
 
-	r = scan_dir(config, &scan);
-	if (r < 0)
-		return log_error_errno(r, "Failed to read pods directory '%s': %m; enforcement unchanged",
-				       config->pods_dir);
-	match_known(p, &scan);
-	resolve_conflicts(&scan);
-
-	have = calloc(p->n_entries ? p->n_entries : 1, sizeof(*have));
-	if (!have) {
-		scan_free(&scan);
-		return -ENOMEM;
+	if (p->stale) {
+		r = pods_adopt(p, dp);
+		if (r < 0) {
+			if (ret_summary)
+				ret_summary->retry = true;
+			return log_error_errno(r, "Failed to read the pinned maps: %m; enforcement unchanged");
+		}
 	}
-	for (i = 0; i < p->n_entries; i++)
-		have[i] = (struct reconcile_have) { .name = p->entries[i].name, .id = p->entries[i].id,
-						    .meta = p->entries[i].meta,
-						    .limit = p->entries[i].limit };
-	for (i = 0; i < scan.n; i++)
-		log_report_changes(&scan.pods[i], scan.pods[i].old);
+	r = podscan_read(config->pods_dir, busy, userdata, &scan);
+	if (r < 0) {
+		_cleanup_free_ char *qdir = annotation_escape(config->pods_dir, PATH_MAX);
 
-	r = reconcile_diff(scan.wants, scan.n, have, p->n_entries, apply_op, &ctx);
-	free(have);
-	if (r >= 0)
-		r = rebuild_entries(p, &scan);
-
-	for (i = 0; i < scan.n; i++) {
-		const struct pod_entry *e = &p->entries[i];
-
-		if (e->id)
-			summary.enforced++;
-		else
-			summary.pending++;
-		if (e->report && strstr(e->report, ": ") && !strstr(e->report, "pending:"))
-			summary.errors++;
+		/* Once per kind of failure, not at every event. */
+		if (r != p->dir_error)
+			log_error_errno(r, "Failed to read pods directory '%s': %m; enforcement unchanged",
+					qdir ?: "?");
+		p->dir_error = r;
+		return r;
 	}
-	summary.errors += ctx.failures;
-	scan_free(&scan);
+	if (p->dir_error)
+		log_info("Pods directory readable again");
+	p->dir_error = 0;
+
+	wants = calloc(scan.n_files ? scan.n_files : 1, sizeof(*wants));
+	if (!wants) {
+		podscan_free(&scan);
+		return log_error_errno(ENOMEM, "Out of memory reconciling pods");
+	}
+	for (size_t i = 0; i < scan.n_files; i++)
+		want_from_file(&scan.files[i], &wants[i]);
+	in = (struct plan_input) {
+		.wants = wants, .n_wants = scan.n_files,
+		.pods = p->have, .n_pods = p->n_have, .keys = p->keys, .n_keys = p->n_keys,
+		.max_pods = p->max_pods, .next_id_hint = p->next_id_hint,
+		.ifindex_of = ifindex_of,
+	};
+	pod_limit_from_config(config, 0, &in.limit_template);
+	r = plan_make(&in, &plan);
+	if (r < 0) {
+		podscan_free(&scan);
+		return log_error_errno(r, "Out of memory planning the pods: %m");
+	}
+
+	applied = apply_plan(p, dp, &plan);
+	if (applied == plan.n_ops) {
+		log_changes(p, &plan, wants, scan.n_files);
+		p->next_id_hint = plan.next_id_hint;
+		if (remember_maps(p, &plan, scan.n_files) < 0)
+			p->stale = true;
+	} else {
+		/* Read back what the ops before the failure did. */
+		p->stale = true;
+		summary.retry = true;
+	}
+	r = report_all(p, &scan, &plan, config, &summary);
+	plan_free(&plan);
+	podscan_free(&scan);
 	if (ret_summary)
 		*ret_summary = summary;
 	return r;
@@ -605,12 +632,12 @@ int pods_interfaces(const struct pods *p, int **ret_ifindexes, char ***ret_ifnam
 	if (!ifindexes || !ifnames)
 		goto fail;
 	for (size_t i = 0; i < p->n_entries; i++) {
-		const struct pod_entry *e = &p->entries[i];
+		const struct plan_pod *pod = &p->entries[i].pod;
 
-		if (!e->id || !e->meta.ifindex)
+		if (!pod->id || !pod->meta.ifindex)
 			continue;
-		ifindexes[n] = (int)e->meta.ifindex;
-		ifnames[n] = strdup(e->meta.ifname);
+		ifindexes[n] = (int)pod->meta.ifindex;
+		ifnames[n] = strdup(pod->meta.ifname);
 		if (!ifnames[n++])
 			goto fail;
 	}

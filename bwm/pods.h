@@ -1,37 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The pod table of bwmd: reads the pods directory, turns each file into the
- * maps' entries (reconcile.c decides what changes), gives pod ids, and
- * reports each file's problems once (again only when they change).
+ * bwmd's pods: reads the pods directory (podscan.c), plans what the maps
+ * must become (podplan.c, pure), writes them in the plan's order, and
+ * reports each file's problems and each pod's fate once (again only when
+ * they change). Logging.
+ *
+ * What bwmd believes the maps hold is read back from them at start
+ * (adoption), after any failed write, and at each full resync, so neither
+ * a kill -9 at any point nor a stray write by another tool leaves them
+ * wrong for longer than one reconcile.
  */
 #ifndef BWM_PODS_H
 #define BWM_PODS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bwm_maps.h"
 #include "config.h"
+#include "podscan.h"
 
 struct datapath;
 struct pods;
 
 struct pods_summary {
-	unsigned enforced;   /* in the maps */
-	unsigned pending;    /* known, not in the maps (interface missing, ...) */
-	unsigned errors;     /* files with problems */
+	unsigned enforced;   /* in the maps (kept ones included) */
+	unsigned kept;       /* in the maps with values from before: their files have problems */
+	unsigned pending;    /* known, not in the maps: nothing to classify by (yet) */
+	unsigned errors;     /* files with problems, pods refused or without an id */
+	bool retry;          /* a map write failed: reconcile again soon */
 };
 
 int pods_new(uint32_t max_pods, struct pods **ret);
 struct pods *pods_free(struct pods *p);
 
-/* Takes over the pods a previous bwmd left in the pinned maps, with their
- * ids, so that the first reconcile changes only what changed meanwhile. */
+/* Reads what the pinned maps hold, whoever wrote it (a previous bwmd, one
+ * killed half-way), as what the next reconcile plans against. Returns the
+ * number of pods there, or a negative errno. */
 int pods_adopt(struct pods *p, struct datapath *dp);
 
-/* Makes the maps match the pods directory. A directory that cannot be read
- * changes nothing (enforcement stays as it is). */
+/* The next reconcile reads the maps back first (the periodic resync). */
+void pods_resync(struct pods *p);
+
+/* Makes the maps what the pods directory asks (bwm/podplan.h says how, and
+ * what is kept when a file is bad). A directory that cannot be read
+ * changes nothing. busy (may be NULL) tells files still being written. */
 int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config *config,
-		   struct pods_summary *ret_summary);
+		   podscan_busy_fn busy, void *userdata, struct pods_summary *ret_summary);
 
 /* The maps' limit for a pod of that rate under config: its horizon and the
  * latency control ([datapath], [latency]). */

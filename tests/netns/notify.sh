@@ -18,7 +18,7 @@ topo_node 1
 topo_pod_routed 1
 write_config "$(printf '[datapath]\nqdisc = none')"
 pod_file web-1 kubernetes.io/egress-bandwidth=10M bwm.io/interface=pod1h
-cp "$SRC_DIR/etc/pods/example-web" "$PODS_DIR/example-web"   # no such interface: pending
+pod_file late-2 kubernetes.io/egress-bandwidth=10M bwm.io/interface=nosuch2   # pending
 
 SOCK=$TMP/notify.sock
 MSGS=$TMP/notify.log

@@ -113,8 +113,9 @@ expect_field 2 kube-5 limit_bps 50000000
 
 echo "== bad files are reported once, with file, line and reason; others keep working"
 printf 'bwm.io/interface="pod1h"\nkubernetes.io/egress-bandwidth="10Q"\n' > "$PODS_DIR/bad-6"
-pod_file open-7 kubernetes.io/egress-bandwidth=5M bwm.io/ips=198.18.50.7
-chmod o+w "$PODS_DIR/open-7"
+printf 'kubernetes.io/egress-bandwidth="5M"\nbwm.io/ips="198.18.50.7"\n' > "$TMP/.open-7"
+chmod o+w "$TMP/.open-7"
+mv "$TMP/.open-7" "$PODS_DIR/open-7"   # world-writable from the start: never enforced
 touch "$PODS_DIR/web-1"   # more events, so a report would repeat if it could
 wait_for 2 grep -q "bad-6:2: kubernetes.io/egress-bandwidth: \"10Q\": unknown suffix" "$TMP/bwmd.log" ||
 	fail "no report for bad-6: $(grep -i bad-6 "$TMP/bwmd.log")"

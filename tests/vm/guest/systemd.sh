@@ -77,7 +77,8 @@ uplinks = up0
 qdisc = fq
 EOC
 printf 'kubernetes.io/egress-bandwidth="10M"\nbwm.io/interface="pod1h"\n' >/run/bwm/pods/web-1
-cp "$SRC_DIR/etc/pods/example-web" /run/bwm/pods/example-web   # its interface does not exist: pending
+# Its interface does not exist and it has no addresses: pending.
+printf 'kubernetes.io/egress-bandwidth="10M"\nbwm.io/interface="cali1a2b3c4d5e6"\n' >/run/bwm/pods/late-2
 
 status_json() { "$BWMCTL_BIN" --config "$CONF" --interval 0 --json status; }
 pod_field() {

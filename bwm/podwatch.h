@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The watch on the pods directory (issue 12): inotify on the directory,
+ * kept on the directory that is at the path now, whatever happens to it.
+ *
+ *  - Removed, moved away, or mounted over: the watch follows the path.
+ *    IN_DELETE_SELF / IN_MOVE_SELF / IN_IGNORED / IN_UNMOUNT drop it at
+ *    once, and a check every second compares the path's device and inode
+ *    with the watched directory's (a mount over it sends nothing), then
+ *    watches whatever is there now, or waits for the path to come back.
+ *    bwmd never recreates a directory that went away: until one is back,
+ *    the pods directory reads as an error, which keeps enforcement as it is.
+ *  - Files still being written: a file written to (IN_MODIFY) and not yet
+ *    closed (IN_CLOSE_WRITE) is "busy" for up to PODWATCH_BUSY_MAX_USEC, so
+ *    a reconcile does not apply half a file from a writer that is not
+ *    atomic; kubelet's and bwm-cni's renames never make a file busy.
+ *
+ * Every change calls the owner's callback, which reconciles.
+ */
+#ifndef BWM_PODWATCH_H
+#define BWM_PODWATCH_H
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+/* How long a file open for writing is left alone (a writer holding it open
+ * for longer gets read anyway). */
+#define PODWATCH_BUSY_MAX_USEC (10ULL * 1000000ULL)
+
+struct podwatch;
+typedef void (*podwatch_fn)(void *userdata);
+
+/* Creates the directory if it is missing (at start only), watches it. */
+int podwatch_new(sd_event *event, const char *dir, podwatch_fn changed, void *userdata,
+		 struct podwatch **ret);
+struct podwatch *podwatch_free(struct podwatch *w);
+
+/* Whether a file of the directory is being written (a podscan_busy_fn). */
+bool podwatch_busy(const char *name, void *userdata);
+
+/* Whether a busy file is waiting: the owner reconciles again soon. */
+bool podwatch_has_busy(const struct podwatch *w);
+
+#endif /* BWM_PODWATCH_H */
