@@ -65,10 +65,14 @@ static int status(const char *pin_dir, const char *only, double interval, bool j
 {
 	struct pinned_maps *maps = NULL;
 	struct pod_stats_snapshot before = {}, now = {};
+	char why[256] = "";
 	size_t shown;
 	int r;
 
-	r = pinned_maps_open(pin_dir, &maps);
+	r = pinned_maps_open(pin_dir, &maps, why, sizeof(why));
+	if (r == -EPROTO)
+		return log_error_errno(r, "The maps under '%s' are not this bwmctl's: %s (a bwmctl of "
+				       "the bwmd version that pinned them reads them)", pin_dir, why);
 	if (r == -ENOENT)
 		return log_error_errno(r, "No bwm maps pinned under '%s': bwmd has not run on this "
 				       "node, or 'bwmd --cleanup' removed them", pin_dir);

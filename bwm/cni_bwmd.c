@@ -71,9 +71,13 @@ int cni_bwmd_check_enforced(const char *pin_dir, const char *pod_name, const str
 	struct pinned_maps *maps = NULL;
 	struct pod_stats_snapshot s = {};
 	const struct pod_stats *found = NULL;
+	char why[256] = "";
 	int r;
 
-	r = pinned_maps_open(pin_dir, &maps);
+	r = pinned_maps_open(pin_dir, &maps, why, sizeof(why));
+	if (r == -EPROTO)
+		return cni_fail(err, CNI_ERR_IO, "bwmd's maps are of another version", "%s: %s",
+				cni_quote(pin_dir), why);
 	if (r < 0)
 		return cni_fail(err, CNI_ERR_TRY_AGAIN, "bwmd's maps are not there",
 				"%s: %s (bwmd has not started on this node, or bwmd --cleanup removed them)",

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "annotations.h"
 #include "classify.h"
 #include "util.h"
 
@@ -17,30 +18,62 @@ struct pinned_maps {
 	int meta_fd, limits_fd, state_fd;
 };
 
-static int open_pinned(const char *pin_dir, const char *name)
+/* The maps this build reads, as bwm.bpf.c declares them. */
+struct map_layout {
+	const char *name;
+	uint32_t type, key_size, value_size;
+};
+
+static const struct map_layout layouts[] = {
+	{ "bwm_pod_meta", BPF_MAP_TYPE_HASH, sizeof(uint32_t), sizeof(struct bwm_pod_meta) },
+	{ "bwm_pod_limits", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_limit) },
+	{ "bwm_pod_state", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_state) },
+};
+
+/* Opens a pinned map read-only and checks it is the map this build knows:
+ * another bwm version's maps (or another program's under that name) would
+ * have lookups write past our buffers. */
+static int open_pinned(const char *pin_dir, const struct map_layout *want, char *why, size_t why_size)
 {
 	char path[PATH_MAX];
 	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
-	int fd;
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, want->name);
 	fd = bpf_obj_get_opts(path, &opts);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	r = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (r < 0) {
+		r = -errno;
+		close(fd);
+		snprintf(why, why_size, "%s is not a BPF map", want->name);
+		return r == -EINVAL ? -EPROTO : r;
+	}
+	if (info.type != want->type || info.key_size != want->key_size ||
+	    info.value_size != want->value_size) {
+		close(fd);
+		snprintf(why, why_size, "%s is a map of type %u, key %u and value %u bytes; this bwmctl "
+			 "reads type %u, %u and %u", want->name, info.type, info.key_size, info.value_size,
+			 want->type, want->key_size, want->value_size);
+		return -EPROTO;
+	}
+	return fd;
 }
 
-int pinned_maps_open(const char *pin_dir, struct pinned_maps **ret)
+int pinned_maps_open(const char *pin_dir, struct pinned_maps **ret, char *ret_why, size_t why_size)
 {
 	struct pinned_maps *m = calloc(1, sizeof(*m));
-	int r;
+	int *fds[] = { &m->meta_fd, &m->limits_fd, &m->state_fd };
+	int r = 0;
 
 	if (!m)
 		return -ENOMEM;
 	m->meta_fd = m->limits_fd = m->state_fd = -1;
-	r = m->meta_fd = open_pinned(pin_dir, "bwm_pod_meta");
-	if (r >= 0)
-		r = m->limits_fd = open_pinned(pin_dir, "bwm_pod_limits");
-	if (r >= 0)
-		r = m->state_fd = open_pinned(pin_dir, "bwm_pod_state");
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(layouts); i++)
+		r = *fds[i] = open_pinned(pin_dir, &layouts[i], ret_why, why_size);
 	if (r < 0) {
 		pinned_maps_close(m);
 		return r;
@@ -175,6 +208,7 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 		"PACKETS", "DROPS", "ECN-CE", "QUEUE");
 	for (size_t i = 0; i < s->n_pods; i++) {
 		const struct pod_stats *p = &s->pods[i];
+		_cleanup_free_ char *name = NULL, *ifname = NULL;
 		char limit[32], rate[32], delay[32];
 		uint64_t drops = 0;
 
@@ -187,8 +221,11 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 			snprintf(limit, sizeof(limit), "none");
 		format_bitrate(p->rate_bps, rate, sizeof(rate));
 		format_delay(p->queue_delay_ns, delay, sizeof(delay));
-		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %10llu %10s\n", p->meta.name,
-			p->meta.ifname[0] ? p->meta.ifname : "-", limit, rate,
+		/* Names come from pod files: no terminal escapes, no forged rows. */
+		name = annotation_escape(p->meta.name, BWM_POD_NAME_MAX);
+		ifname = annotation_escape(p->meta.ifname, BWM_IFNAME_MAX);
+		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %10llu %10s\n", name ?: "?",
+			p->meta.ifname[0] ? ifname ?: "?" : "-", limit, rate,
 			(unsigned long long)p->state.packets, (unsigned long long)drops,
 			(unsigned long long)p->state.ecn_marks, delay);
 		n++;
@@ -196,19 +233,55 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 	return n;
 }
 
-/* A JSON string: pod names are file names, so any byte but '/' and NUL. */
-static void print_json_string(FILE *out, const char *s)
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is
+ * none. */
+static size_t utf8_sequence(const unsigned char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
 
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A JSON string. Pod names are file names, so any byte but '/' and NUL:
+ * control characters are escaped, and bytes that are not UTF-8 become
+ * U+FFFD, so the output is always valid JSON (RFC 8259 wants UTF-8). */
+static void print_json_string(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', out);
+	while (*s) {
+		size_t n;
+
+		if (*s == '"' || *s == '\\') {
+			fprintf(out, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(out, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			fputc(*s++, out);
+		} else if ((n = utf8_sequence(s)) > 0) {
+			fwrite(s, 1, n, out);
+			s += n;
+		} else {
+			fputs("\\ufffd", out);
+			s++;
+		}
 	}
 	fputc('"', out);
 }

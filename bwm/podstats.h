@@ -28,9 +28,11 @@ struct pod_stats_snapshot {
 	uint64_t taken_ns;         /* CLOCK_MONOTONIC */
 };
 
-/* Opens the pinned maps under pin_dir. -ENOENT: nothing pinned there. */
+/* Opens the pinned maps under pin_dir, read-only. -ENOENT: nothing pinned
+ * there; -EPROTO: a map of another layout (another bwm version), with what
+ * differs in ret_why. */
 struct pinned_maps;
-int pinned_maps_open(const char *pin_dir, struct pinned_maps **ret);
+int pinned_maps_open(const char *pin_dir, struct pinned_maps **ret, char *ret_why, size_t why_size);
 struct pinned_maps *pinned_maps_close(struct pinned_maps *m);
 
 int pod_stats_take(struct pinned_maps *m, struct pod_stats_snapshot *ret);
