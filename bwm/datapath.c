@@ -63,6 +63,47 @@ static int set_capacity(struct bwm_bpf *skel, uint32_t max_pods, uint32_t max_fl
 	return bpf_map__set_max_entries(skel->maps.bwm_pod_by_addr, max_pods * 4);
 }
 
+/*
+ * libbpf reuses a pinned map only if it matches the object's definition,
+ * and then fails the whole load with -EINVAL. Said here per map, with what
+ * differs: another bwm version's layout, or max_pods / max_flows changed.
+ * Reusing them anyway would mean reading one layout as another.
+ */
+static int check_pinned_maps(struct bwm_bpf *skel, const char *pin_dir)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		const char *path = bpf_map__pin_path(map);   /* set by pin_root_path */
+		struct bpf_map_info info = {};
+		uint32_t len = sizeof(info);
+		int fd, r;
+
+		if (!path)
+			continue;   /* not a pinned map (.rodata, ...) */
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;   /* not pinned yet: made afresh */
+		r = bpf_obj_get_info_by_fd(fd, &info, &len);
+		close(fd);
+		if (r < 0)
+			return log_error_errno(errno, "'%s' is not a BPF map: %m; 'bwmd --cleanup' removes "
+					       "what is pinned under '%s'", path, pin_dir);
+		if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		    info.value_size != bpf_map__value_size(map) ||
+		    info.max_entries != bpf_map__max_entries(map))
+			return log_error_errno(EPROTO, "Pinned map '%s' has type %u, key %u, value %u bytes "
+					       "and %u entries; this bwmd needs %u, %u, %u and %u (pinned by "
+					       "another bwm version, or max_pods / max_flows changed): "
+					       "'bwmd --cleanup' removes the pins, and enforcement with them, "
+					       "until bwmd starts again", path, info.type, info.key_size,
+					       info.value_size, info.max_entries, bpf_map__type(map),
+					       bpf_map__key_size(map), bpf_map__value_size(map),
+					       bpf_map__max_entries(map));
+	}
+	return 0;
+}
+
 #define BPFFS_ROOT "/sys/fs/bpf"
 
 /* systemd mounts bpffs at boot; 'ip netns exec' and minimal containers do
@@ -121,6 +162,13 @@ int datapath_open(const struct datapath_options *options, struct datapath **ret)
 		return log_error_errno(r, "Failed to open the BPF object: %m");
 	}
 	r = set_capacity(dp->skel, options->max_pods, options->max_flows ? options->max_flows : 65536);
+	if (r >= 0)
+		r = check_pinned_maps(dp->skel, options->pin_dir);
+	if (r == -EPROTO) {
+		bwm_bpf__destroy(dp->skel);
+		free(dp->pin_dir);
+		return r;
+	}
 	if (r >= 0)
 		r = bwm_bpf__load(dp->skel);
 	if (r < 0) {
