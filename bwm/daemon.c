@@ -169,10 +169,7 @@ static void reconcile_now(struct daemon *d)
 
 	r = pods_reconcile(d->pods, d->dp, &d->config, podwatch_busy, d->podwatch, &summary);
 	if (r < 0 || summary.retry || podwatch_has_busy(d->podwatch)) {
-		uint64_t now = 0;
-
-		sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-		sd_event_source_set_time(d->retry, now + RETRY_USEC);
+		sd_event_source_set_time_relative(d->retry, RETRY_USEC);
 		sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
 	}
 	if (pods_interfaces(d->pods, &ifindexes, &ifnames, &n) >= 0)
@@ -210,6 +207,16 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void arm_resync(struct daemon *d)
+{
+	if (!d->config.resync_interval_ns) {
+		sd_event_source_set_enabled(d->resync, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time_relative(d->resync, d->config.resync_interval_ns / 1000);
+	sd_event_source_set_enabled(d->resync, SD_EVENT_ONESHOT);
+}
+
 /* The safety net behind inotify and netlink: files and maps read anew. */
 static int on_resync(sd_event_source *s, uint64_t usec, void *userdata)
 {
@@ -217,21 +224,8 @@ static int on_resync(sd_event_source *s, uint64_t usec, void *userdata)
 
 	pods_resync(d->pods);
 	schedule_reconcile(d);
-	sd_event_source_set_time(s, usec + d->config.resync_interval_ns / 1000);
+	arm_resync(d);
 	return 0;
-}
-
-static void arm_resync(struct daemon *d)
-{
-	uint64_t now = 0;
-
-	if (!d->config.resync_interval_ns) {
-		sd_event_source_set_enabled(d->resync, SD_EVENT_OFF);
-		return;
-	}
-	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(d->resync, now + d->config.resync_interval_ns / 1000);
-	sd_event_source_set_enabled(d->resync, SD_EVENT_ON);
 }
 
 /* (Re)starts the watch on the pods directory: at start, and at each

@@ -154,7 +154,12 @@ static bool resolve_want(struct planner *p, size_t i)
 	pod->limit = p->in->limit_template;
 	pod->limit.rate_bytes_per_sec = rate;
 	if (m->ifname[0]) {
-		m->ifindex = p->in->ifindex_of(m->ifname, p->in->userdata);
+		int ifindex = p->in->ifindex_of(m->ifname, p->in->userdata);
+
+		/* Unknown for now (EMFILE, ...): as it was, if it was this one. */
+		if (ifindex < 0 && prev && strcmp(prev->meta.ifname, m->ifname) == 0)
+			ifindex = (int)prev->meta.ifindex;
+		m->ifindex = ifindex > 0 ? (uint32_t)ifindex : 0;
 		pod->interface_missing = m->ifindex == 0;
 	}
 	return true;
@@ -196,7 +201,8 @@ static int collect_claims(struct planner *p)
 				return r;
 		}
 	}
-	qsort(p->claims, p->n_claims, sizeof(*p->claims), compare_claims);
+	if (p->n_claims)   /* claims is NULL without any */
+		qsort(p->claims, p->n_claims, sizeof(*p->claims), compare_claims);
 	return 0;
 }
 

@@ -83,8 +83,10 @@ struct plan_input {
 	struct bwm_pod_limit limit_template;
 	uint32_t max_pods;                   /* pod ids are 1..max_pods-1 */
 	uint32_t next_id_hint;               /* where the search for a free id starts */
-	/* The interface's index now, 0 if there is no such interface. */
-	uint32_t (*ifindex_of)(const char *ifname, void *userdata);
+	/* The interface's index now, 0 if there is no such interface, or a
+	 * negative errno if that cannot be told now (the pod then keeps the
+	 * index it has). */
+	int (*ifindex_of)(const char *ifname, void *userdata);
 	void *userdata;
 };
 

@@ -193,9 +193,15 @@ static void want_from_file(const struct pod_file *f, struct plan_want *w)
 	}
 }
 
-static uint32_t ifindex_of(const char *ifname, void *userdata)
+static int ifindex_of(const char *ifname, void *userdata)
 {
-	return if_nametoindex(ifname);
+	unsigned ifindex = if_nametoindex(ifname);
+
+	/* 0 with ENODEV: no such interface; with anything else (EMFILE for
+	 * its socket, ...): not known now. */
+	if (ifindex == 0)
+		return errno == ENODEV ? 0 : -errno;
+	return ifindex > INT_MAX ? -ERANGE : (int)ifindex;
 }
 
 static void describe_limit(const struct bwm_pod_limit *limit, char *buf, size_t size)

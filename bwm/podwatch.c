@@ -192,7 +192,8 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata)
 		arm(w, true);
 	if (busy_expire(w))
 		w->changed(w->userdata);
-	sd_event_source_set_time(s, usec + CHECK_INTERVAL_USEC);
+	sd_event_source_set_time_relative(s, CHECK_INTERVAL_USEC);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -217,8 +218,6 @@ int podwatch_new(sd_event *event, const char *dir, podwatch_fn changed, void *us
 		log_warning_errno(errno, "Failed to create pods directory '%s': %m", w->qdir);
 	r = sd_event_add_time_relative(event, &w->timer, CLOCK_MONOTONIC, CHECK_INTERVAL_USEC, 0,
 				       on_check, w);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(w->timer, SD_EVENT_ON);
 	if (r < 0) {
 		podwatch_free(w);
 		return log_error_errno(r, "Failed to set up the pods directory check: %m");

@@ -11,6 +11,7 @@
  * was handed to (issue 12, defect 1) and keys lost to a kill half-way
  * (defect 4) if either comes back.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -103,11 +104,16 @@ static uint32_t holder_of(const struct fake_maps *m, struct plan_key key)
 	return 0;
 }
 
-/* Interfaces 1..4 exist; "gone" does not. */
-static uint32_t ifindex_of(const char *ifname, void *userdata)
+/* Interfaces 1..4 exist; "gone" does not; while lookups_fail, nothing
+ * can be looked up (EMFILE for if_nametoindex's socket). */
+static bool lookups_fail;
+
+static int ifindex_of(const char *ifname, void *userdata)
 {
+	if (lookups_fail)
+		return -EMFILE;
 	if (strncmp(ifname, "if", 2) == 0 && ifname[2] >= '1' && ifname[2] <= '4' && !ifname[3])
-		return (uint32_t)(ifname[2] - '0');
+		return ifname[2] - '0';
 	return 0;
 }
 
@@ -353,6 +359,21 @@ static void fail_closed_keeps_the_last_good_values(void **unused)
 	settle(&m, NULL, 0, NULL);
 	assert_int_equal(m.n_keys, 0);
 	assert_false(m.has_meta[id]);
+}
+
+static void failed_lookups_keep_the_interface(void **unused)
+{
+	struct fake_maps m = {};
+	struct plan_want w[] = { want_if("a", 1000, "if3") };
+	struct plan plan;
+
+	settle(&m, w, 1, NULL);
+	lookups_fail = true;
+	plan = run_plan(&m, w, 1, SIZE_MAX, NULL);
+	lookups_fail = false;
+	assert_int_equal(plan.n_ops, 0);
+	assert_int_equal(holder_of(&m, ifkey(3)), plan.pods[0].id);
+	plan_free(&plan);
 }
 
 static void bad_new_files_never_apply_as_no_limit(void **unused)
@@ -647,6 +668,7 @@ int main(void)
 		cmocka_unit_test(conflict_holder_keeps_then_waiter_gets_it),
 		cmocka_unit_test(newcomers_first_by_name_wins),
 		cmocka_unit_test(fail_closed_keeps_the_last_good_values),
+		cmocka_unit_test(failed_lookups_keep_the_interface),
 		cmocka_unit_test(bad_new_files_never_apply_as_no_limit),
 		cmocka_unit_test(explicit_empty_list_clears_absent_keeps),
 		cmocka_unit_test(interface_gone_pending_or_by_address),
