@@ -1,9 +1,10 @@
 #!/bin/bash
 # Installs what bwm needs, builds it, and runs the whole test suite, fast
-# tiers first: unit and bpf (seconds), netns (under a minute), fuzz (about
-# two minutes with its build), vm (qemu VMs with Debian's 6.1 kernel, which
-# has sch_fq; most of the time), and the benchmark's short profile. Each test
-# is printed as it finishes. Run as root on Debian 12.
+# tiers first: unit and bpf (seconds), netns (about two minutes), fuzz and
+# netns again on the clang ASan/UBSan build (a few minutes with the build),
+# vm (qemu VMs with Debian's 6.1 kernel, which has sch_fq; most of the
+# time), and the benchmark's short profile. Each test is printed as it
+# finishes. Run as root on Debian 12.
 #
 #   scripts/test.sh [BUILD_DIR]     (default: build)
 set -euo pipefail
@@ -43,6 +44,8 @@ if [ ! -d "$FUZZ_BUILD_DIR" ]; then
 fi
 ninja -C "$FUZZ_BUILD_DIR"
 tier fuzz "$FUZZ_BUILD_DIR" fuzz
+# The daemon's tests again on that build, under ASan and UBSan.
+tier netns-sanitized "$FUZZ_BUILD_DIR" netns
 
 tier vm "$BUILD_DIR" vm
 tier bench "$BUILD_DIR" bench

@@ -38,6 +38,13 @@ PODS_DIR="$TMP/pods"
 STATE_DIR="$TMP/state"
 mkdir -p "$PODS_DIR"
 
+# A sanitizer build: every report goes to a file under $TMP, and any makes
+# the test fail at cleanup (bwmd's exit status is not always looked at).
+if [ -n "${BWM_SANITIZERS:-}" ] && [ "$BWM_SANITIZERS" != none ]; then
+	export ASAN_OPTIONS="log_path=$TMP/sanitizer:halt_on_error=1:detect_leaks=1"
+	export UBSAN_OPTIONS="log_path=$TMP/sanitizer:halt_on_error=1:print_stacktrace=1"
+fi
+
 # netns_add NAME: creates namespace $NS_PREFIX-NAME with lo up, sets NS_<NAME>
 # and prints the name. Cleanup finds it by prefix, so NS=$(netns_add x) works too.
 netns_add() {
@@ -75,7 +82,14 @@ cleanup() {
 	for ns in $(ip netns list 2>/dev/null | awk -v p="$NS_PREFIX-" 'index($1, p) == 1 {print $1}'); do
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	umount "$TMP/bpffs" 2>/dev/null || true
+	if compgen -G "$TMP/sanitizer.*" >/dev/null; then
+		cat "$TMP"/sanitizer.* >&2
+		echo "FAIL: sanitizer reports (above)" >&2
+		rc=1
+	fi
+	# bpffs, and whatever else a test mounted under $TMP (deepest first).
+	findmnt -rn -o TARGET | awk -v t="$TMP/" 'index($0, t) == 1' | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf "$TMP"
 	exit $rc
 }
@@ -219,16 +233,17 @@ ${1:-}
 EOC
 }
 
-# pod_file NAME KEY=VALUE...: writes a pod annotation file atomically.
+# pod_file NAME KEY=VALUE...: writes a pod annotation file atomically, as
+# kubelet and bwm-cni do: a hidden file of the same directory, renamed.
 pod_file() {
-	local name=$1
+	local name=$1 tmp="$PODS_DIR/.pod.tmp"
 	shift
 	local kv
-	: > "$TMP/.pod.tmp"
+	: > "$tmp"
 	for kv in "$@"; do
-		printf '%s="%s"\n' "${kv%%=*}" "${kv#*=}" >> "$TMP/.pod.tmp"
+		printf '%s="%s"\n' "${kv%%=*}" "${kv#*=}" >> "$tmp"
 	done
-	mv "$TMP/.pod.tmp" "$PODS_DIR/$name"
+	mv "$tmp" "$PODS_DIR/$name"
 }
 
 # bwmd_start: bwmd in the node namespace, in the background; waits until

@@ -6,7 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 
 VALGRIND_LOG="$TMP/valgrind.log"
-if command -v valgrind >/dev/null; then
+# (A sanitizer build has ASan and UBSan instead: lib.sh.)
+if command -v valgrind >/dev/null && [ "${BWM_SANITIZERS:-none}" = none ]; then
 	BWMD_WRAPPER="valgrind --quiet --suppressions=$SRC_DIR/tests/valgrind.supp --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --log-file=$VALGRIND_LOG"
 fi
 
