@@ -390,23 +390,11 @@ int datapath_key_delete(struct datapath *dp, const struct plan_key *key, uint32_
 	return r == -ENOENT ? 0 : r;
 }
 
-/* A pod's keys as its metadata lists them. */
-static size_t meta_keys(const struct bwm_pod_meta *meta, struct plan_key *ret)
-{
-	size_t n = 0;
-
-	if (meta->ifindex)
-		ret[n++] = (struct plan_key) { .ifindex = meta->ifindex };
-	for (uint32_t i = 0; i < MIN(meta->naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD); i++)
-		ret[n++] = (struct plan_key) { .addr = meta->addrs[i] };
-	return n;
-}
-
 int datapath_pod_update(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta,
 			const struct bwm_pod_limit *limit)
 {
-	struct plan_key keys[1 + BWM_MAX_ADDRS_PER_POD];
-	size_t n = meta_keys(meta, keys);
+	struct plan_have_key keys[1 + BWM_MAX_ADDRS_PER_POD];
+	size_t n = plan_meta_keys(meta, id, keys);
 	struct bwm_pod_meta old;
 	int r;
 
@@ -415,13 +403,13 @@ int datapath_pod_update(struct datapath *dp, uint32_t id, const struct bwm_pod_m
 	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), &old, sizeof(old), 0);
 	r = r == 0 ? datapath_pod_set_limit(dp, id, limit) : datapath_pod_new(dp, id, limit);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = datapath_key_set(dp, &keys[i], id);
+		r = datapath_key_set(dp, &keys[i].key, id);
 	return r < 0 ? r : datapath_pod_set_meta(dp, id, meta);
 }
 
 int datapath_pod_remove(struct datapath *dp, uint32_t id)
 {
-	struct plan_key keys[1 + BWM_MAX_ADDRS_PER_POD];
+	struct plan_have_key keys[1 + BWM_MAX_ADDRS_PER_POD];
 	struct bwm_pod_meta old;
 	size_t n;
 	int r;
@@ -429,9 +417,9 @@ int datapath_pod_remove(struct datapath *dp, uint32_t id)
 	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), &old, sizeof(old), 0);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
-	n = meta_keys(&old, keys);
+	n = plan_meta_keys(&old, id, keys);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = datapath_key_delete(dp, &keys[i], id);
+		r = datapath_key_delete(dp, &keys[i].key, id);
 	return r < 0 ? r : datapath_pod_drop(dp, id);
 }
 

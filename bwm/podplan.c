@@ -19,6 +19,17 @@ int plan_key_compare(const struct plan_key *a, const struct plan_key *b)
 	return a->ifindex ? 0 : memcmp(&a->addr, &b->addr, sizeof(a->addr));
 }
 
+size_t plan_meta_keys(const struct bwm_pod_meta *meta, uint32_t id, struct plan_have_key *ret)
+{
+	size_t n = 0;
+
+	if (meta->ifindex)
+		ret[n++] = (struct plan_have_key) { .key = { .ifindex = meta->ifindex }, .id = id };
+	for (uint32_t a = 0; a < MIN(meta->naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD); a++)
+		ret[n++] = (struct plan_have_key) { .key = { .addr = meta->addrs[a] }, .id = id };
+	return n;
+}
+
 static int compare_have_keys(const void *a, const void *b)
 {
 	return plan_key_compare(&((const struct plan_have_key *)a)->key,
@@ -339,25 +350,20 @@ static size_t wanted_keys(struct planner *p, struct plan_have_key *ret)
 	for (size_t i = 0; i < p->in->n_wants; i++) {
 		const struct plan_pod *pod = &p->pods[i];
 
-		if (!in_maps(pod))
-			continue;
-		if (pod->meta.ifindex)
-			ret[n++] = (struct plan_have_key) { .key = { .ifindex = pod->meta.ifindex },
-							    .id = pod->id };
-		for (uint32_t a = 0; a < pod->meta.naddrs; a++)
-			ret[n++] = (struct plan_have_key) { .key = { .addr = pod->meta.addrs[a] },
-							    .id = pod->id };
+		if (in_maps(pod))
+			n += plan_meta_keys(&pod->meta, pod->id, ret + n);
 	}
 	qsort(ret, n, sizeof(*ret), compare_have_keys);
 	return n;
 }
 
-/* The operations, in the order the header promises. */
-static int emit_ops(struct planner *p)
+/* The operations, in the order the header promises; the keys they leave
+ * go to *ret_keys. */
+static int emit_ops(struct planner *p, struct plan_have_key **ret_keys, size_t *ret_n_keys)
 {
 	const struct plan_input *in = p->in;
 	/* At most the claims survive: each pod's interface and addresses. */
-	_cleanup_free_ struct plan_have_key *want = calloc(p->n_claims ? p->n_claims : 1, sizeof(*want));
+	struct plan_have_key *want = calloc(p->n_claims ? p->n_claims : 1, sizeof(*want));
 	size_t n_want;
 	int r = 0;
 
@@ -397,13 +403,21 @@ static int emit_ops(struct planner *p)
 	for (size_t i = 0; r >= 0 && i < in->n_pods; i++)
 		if (!p->retained[i])
 			r = add_op(p, (struct plan_op) { .kind = PLAN_OP_DROP_POD, .id = in->pods[i].id });
-	return r;
+	if (r < 0) {
+		free(want);
+		return r;
+	}
+	*ret_keys = want;
+	*ret_n_keys = n_want;
+	return 0;
 }
 
 int plan_make(const struct plan_input *in, struct plan *ret)
 {
 	struct planner p = { .in = in };
+	struct plan_have_key *keys = NULL;
 	uint32_t hint = in->next_id_hint;
+	size_t n_keys = 0;
 	int r = -ENOMEM;
 
 	p.pods = calloc(in->n_wants ? in->n_wants : 1, sizeof(*p.pods));
@@ -427,7 +441,7 @@ int plan_make(const struct plan_input *in, struct plan *ret)
 	resolve_conflicts(&p);
 	r = assign_ids(&p, &hint);
 	if (r >= 0)
-		r = emit_ops(&p);
+		r = emit_ops(&p, &keys, &n_keys);
 out:
 	free(p.prev);
 	free(p.retained);
@@ -438,7 +452,8 @@ out:
 		free(p.ops);
 		return r;
 	}
-	*ret = (struct plan) { .pods = p.pods, .ops = p.ops, .n_ops = p.n_ops, .next_id_hint = hint };
+	*ret = (struct plan) { .pods = p.pods, .ops = p.ops, .n_ops = p.n_ops, .keys = keys,
+			       .n_keys = n_keys, .next_id_hint = hint };
 	return 0;
 }
 
@@ -448,5 +463,6 @@ void plan_free(struct plan *plan)
 		return;
 	free(plan->pods);
 	free(plan->ops);
+	free(plan->keys);
 	*plan = (struct plan) {};
 }

@@ -134,12 +134,18 @@ struct plan {
 	struct plan_pod *pods;            /* [n_wants] */
 	struct plan_op *ops;
 	size_t n_ops;
+	struct plan_have_key *keys;       /* the classifier entries once all ops are done, sorted */
+	size_t n_keys;
 	uint32_t next_id_hint;
 };
 
 /* Returns 0 with *ret (free with plan_free), or -ENOMEM. */
 int plan_make(const struct plan_input *in, struct plan *ret);
 void plan_free(struct plan *plan);
+
+/* The keys a pod's metadata lists (its interface if known, its addresses),
+ * mapped to id, into ret[0..1 + BWM_MAX_ADDRS_PER_POD); returns how many. */
+size_t plan_meta_keys(const struct bwm_pod_meta *meta, uint32_t id, struct plan_have_key *ret);
 
 /* Orders keys (ifindex keys first, then addresses): for tables and bsearch. */
 int plan_key_compare(const struct plan_key *a, const struct plan_key *b);

@@ -472,44 +472,26 @@ static void log_changes(const struct pods *p, const struct plan *plan, const str
 }
 
 /* The maps as the plan left them, once every operation succeeded. */
-static int remember_maps(struct pods *p, const struct plan *plan, size_t n_wants)
+static int remember_maps(struct pods *p, struct plan *plan, size_t n_wants)
 {
-	size_t n_pods = 0, n_keys = 0;
-	struct plan_have_pod *have;
-	struct plan_have_key *keys;
+	size_t n_pods = 0;
+	struct plan_have_pod *have = calloc(n_wants ? n_wants : 1, sizeof(*have));
 
-	for (size_t i = 0; i < n_wants; i++)
-		if (plan->pods[i].id) {
-			n_pods++;
-			n_keys += (plan->pods[i].meta.ifindex != 0) + plan->pods[i].meta.naddrs;
-		}
-	have = calloc(n_pods ? n_pods : 1, sizeof(*have));
-	keys = calloc(n_keys ? n_keys : 1, sizeof(*keys));
-	if (!have || !keys) {
-		free(have);
-		free(keys);
+	if (!have)
 		return -ENOMEM;
-	}
-	n_pods = n_keys = 0;
 	for (size_t i = 0; i < n_wants; i++) {
 		const struct plan_pod *pod = &plan->pods[i];
 
-		if (!pod->id)
-			continue;
-		have[n_pods++] = (struct plan_have_pod) { .id = pod->id, .meta = pod->meta, .limit = pod->limit };
-		if (pod->meta.ifindex)
-			keys[n_keys++] = (struct plan_have_key) { .key = { .ifindex = pod->meta.ifindex },
-								  .id = pod->id };
-		for (uint32_t a = 0; a < pod->meta.naddrs; a++)
-			keys[n_keys++] = (struct plan_have_key) { .key = { .addr = pod->meta.addrs[a] },
-								  .id = pod->id };
+		if (pod->id)
+			have[n_pods++] = (struct plan_have_pod) { .id = pod->id, .meta = pod->meta,
+								  .limit = pod->limit };
 	}
 	free(p->have);
 	free(p->keys);
 	p->have = have;
 	p->n_have = n_pods;
-	p->keys = keys;
-	p->n_keys = n_keys;
+	p->keys = TAKE_PTR(plan->keys);
+	p->n_keys = plan->n_keys;
 	return 0;
 }
 
