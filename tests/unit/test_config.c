@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +130,71 @@ static void durations(void **state)
 	assert_int_equal(config_parse_duration_ns("ms", &ns), -EINVAL);
 }
 
+/* etc/bwm.conf shows every key commented out at its default: with each
+ * "#key = value" line uncommented, it must read as the defaults. */
+static void reference_file_is_the_defaults(void **state)
+{
+	const char *src = getenv("SRC_DIR");
+	char path[4096], line[1024];
+	struct bwm_config d, c;
+	char *text = NULL, *tmp;
+	size_t len = 0;
+	FILE *in, *out;
+	unsigned keys = 0;
+
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/etc/bwm.conf", src);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	out = open_memstream(&text, &len);
+	while (fgets(line, sizeof(line), in)) {
+		/* "#key = value", not a comment in prose: # then a key, then " =". */
+		size_t key_len = strspn(line + 1, "abcdefghijklmnopqrstuvwxyz_0123456789");
+		bool setting = line[0] == '#' && key_len > 0 && strncmp(line + 1 + key_len, " =", 2) == 0;
+		keys += setting;
+		fputs(setting ? line + 1 : line, out);
+	}
+	fclose(in);
+	fclose(out);
+	assert_true(keys >= 25);   /* every key of config.c's table, give or take new ones */
+	tmp = write_temp(text);
+	free(text);
+	config_init_defaults(&d);
+	assert_int_equal(config_load(tmp, false, &c), 0);
+	unlink(tmp);
+	free(tmp);
+	assert_string_equal(c.pods_dir, d.pods_dir);
+	assert_string_equal(c.pin_dir, d.pin_dir);
+	assert_string_equal(c.state_dir, d.state_dir);
+	assert_null(c.uplinks[0]);
+	/* The rest are numbers and flags. */
+	assert_int_equal(c.max_pods, d.max_pods);
+	assert_int_equal(c.log_level, d.log_level);
+	assert_int_equal(c.cleanup_on_exit, d.cleanup_on_exit);
+	assert_int_equal(c.resync_interval_ns, d.resync_interval_ns);
+	assert_int_equal(c.qdisc, d.qdisc);
+	assert_int_equal(c.queue_fix, d.queue_fix);
+	assert_int_equal(c.pod_horizon_ns, d.pod_horizon_ns);
+	assert_int_equal(c.fq_horizon_ns, d.fq_horizon_ns);
+	assert_int_equal(c.fq_buckets_log, d.fq_buckets_log);
+	assert_int_equal(c.fq_limit, d.fq_limit);
+	assert_int_equal(c.fq_flow_limit, d.fq_flow_limit);
+	assert_int_equal(c.aqm, d.aqm);
+	assert_int_equal(c.aqm_target_ns, d.aqm_target_ns);
+	assert_int_equal(c.aqm_interval_ns, d.aqm_interval_ns);
+	assert_int_equal(c.ecn, d.ecn);
+	assert_int_equal(c.sparse_flows, d.sparse_flows);
+	assert_int_equal(c.sparse_quantum, d.sparse_quantum);
+	assert_int_equal(c.max_flows, d.max_flows);
+	assert_int_equal(c.bigtcp_enable, d.bigtcp_enable);
+	assert_int_equal(c.bigtcp_size, d.bigtcp_size);
+	assert_int_equal(c.bigtcp_uplinks, d.bigtcp_uplinks);
+	assert_int_equal(c.bigtcp_pod_links, d.bigtcp_pod_links);
+	assert_int_equal(c.bigtcp_pod_peers, d.bigtcp_pod_peers);
+	config_free(&c);
+	config_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +204,7 @@ int main(void)
 		cmocka_unit_test(unknown_keys_are_ignored),
 		cmocka_unit_test(bad_values_are_rejected),
 		cmocka_unit_test(durations),
+		cmocka_unit_test(reference_file_is_the_defaults),
 	};
 
 	log_set_max_level(LOG_EMERG);
