@@ -4,8 +4,9 @@
  *
  * For each packet, top to bottom:
  *   1. reset the TX queue choice a veth may have recorded upstream;
- *   2. find the pod the packet comes from (ingress interface, else source
- *      address); packets of no pod pass untouched;
+ *   2. find the IP header, behind up to two in-band VLAN tags, and the pod
+ *      the packet comes from (ingress interface, else source address);
+ *      packets of no pod pass untouched;
  *   3. advance the pod's departure clock by the packet's time at the pod's
  *      rate (EDT);
  *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue;
@@ -110,22 +111,61 @@ static __always_inline void reset_queue_mapping(struct __sk_buff *skb)
 		skb->queue_mapping = 0;
 }
 
-static __always_inline int load_source_key(struct __sk_buff *skb, __u32 l2_len,
+/* Where a packet's network header is, and its protocol (network order). */
+struct l3 {
+	__u32 offset;
+	__u16 protocol;
+};
+
+#define VLAN_TAG_LEN 4       /* TPID, TCI */
+#define VLAN_MAX_TAGS 2      /* 802.1ad outer + 802.1Q inner (QinQ) */
+
+static __always_inline int is_vlan(__u16 protocol)
+{
+	return protocol == bpf_htons(ETH_P_8021Q) || protocol == bpf_htons(ETH_P_8021AD);
+}
+
+/*
+ * A VLAN tag the stack put in skb->vlan_tci (hardware-accelerated, or
+ * moved there on receive by skb_vlan_untag()) is not in the packet. One
+ * that is in-band (the inner tag of QinQ, or frames forwarded from a trunk
+ * port) sits between the MAC header and the IP header, and skb->protocol is
+ * then its TPID (issue 12). Up to two tags are skipped; the protocol after
+ * them is the one each tag carries in its last two bytes. A truncated tag
+ * leaves no protocol (0): the packet may still be a pod's by its ingress
+ * interface.
+ */
+static __always_inline struct l3 find_l3(struct __sk_buff *skb, __u32 l2_len)
+{
+	struct l3 l3 = { .offset = l2_len, .protocol = (__u16)skb->protocol };
+
+#pragma unroll
+	for (int i = 0; i < VLAN_MAX_TAGS; i++) {
+		if (!is_vlan(l3.protocol))
+			break;
+		if (bpf_skb_load_bytes(skb, l3.offset + 2, &l3.protocol, sizeof(l3.protocol)))
+			l3.protocol = 0;
+		l3.offset += VLAN_TAG_LEN;
+	}
+	return l3;
+}
+
+static __always_inline int load_source_key(struct __sk_buff *skb, const struct l3 *l3,
 					   struct bwm_addr_key *key)
 {
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+	if (l3->protocol == bpf_htons(ETH_P_IP)) {
 		__u32 saddr;
 
-		if (bpf_skb_load_bytes(skb, l2_len + offsetof(struct iphdr, saddr),
+		if (bpf_skb_load_bytes(skb, l3->offset + offsetof(struct iphdr, saddr),
 				       &saddr, sizeof(saddr)))
 			return -1;
 		bwm_addr_key_from_ipv4(key, saddr);
 		return 0;
 	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+	if (l3->protocol == bpf_htons(ETH_P_IPV6)) {
 		__u8 saddr[16];
 
-		if (bpf_skb_load_bytes(skb, l2_len + offsetof(struct ipv6hdr, saddr),
+		if (bpf_skb_load_bytes(skb, l3->offset + offsetof(struct ipv6hdr, saddr),
 				       saddr, sizeof(saddr)))
 			return -1;
 		bwm_addr_key_from_ipv6(key, saddr);
@@ -139,7 +179,7 @@ static __always_inline int load_source_key(struct __sk_buff *skb, __u32 l2_len,
  * after SNAT; on a bridge that interface is the bridge itself (shared by all
  * its pods, never in the map), so the source address decides there.
  */
-static __always_inline __u32 classify_pod(struct __sk_buff *skb, __u32 l2_len)
+static __always_inline __u32 classify_pod(struct __sk_buff *skb, const struct l3 *l3)
 {
 	struct bwm_addr_key key;
 	__u32 ifindex = skb->ingress_ifindex;
@@ -150,7 +190,7 @@ static __always_inline __u32 classify_pod(struct __sk_buff *skb, __u32 l2_len)
 		if (pod)
 			return *pod;
 	}
-	if (load_source_key(skb, l2_len, &key))
+	if (load_source_key(skb, l3, &key))
 		return 0;
 	pod = bpf_map_lookup_elem(&bwm_pod_by_addr, &key);
 	return pod ? *pod : 0;
@@ -172,37 +212,38 @@ static __always_inline struct bwm_flow *lookup_flow(struct __sk_buff *skb, __u32
 
 /* Sets CE in an ECN-capable packet (RFC 3168). Returns 0 if marked (or CE
  * already), -1 if the packet is not ECN-capable and must be dropped. */
-static __always_inline int mark_ce(struct __sk_buff *skb, __u32 l2_len)
+static __always_inline int mark_ce(struct __sk_buff *skb, const struct l3 *l3)
 {
+	__u32 offset = l3->offset;
 	__u8 tos;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+	if (l3->protocol == bpf_htons(ETH_P_IP)) {
 		__u16 old_word, new_word;
 
-		if (bpf_skb_load_bytes(skb, l2_len, &old_word, sizeof(old_word)))
+		if (bpf_skb_load_bytes(skb, offset, &old_word, sizeof(old_word)))
 			return -1;
 		tos = ((__u8 *)&old_word)[1];
 		if ((tos & 3) == 0)
 			return -1;
 		new_word = old_word;
 		((__u8 *)&new_word)[1] = tos | 3;
-		bpf_l3_csum_replace(skb, l2_len + offsetof(struct iphdr, check), old_word, new_word,
+		bpf_l3_csum_replace(skb, offset + offsetof(struct iphdr, check), old_word, new_word,
 				    sizeof(new_word));
-		return bpf_skb_store_bytes(skb, l2_len, &new_word, sizeof(new_word), 0) ? -1 : 0;
+		return bpf_skb_store_bytes(skb, offset, &new_word, sizeof(new_word), 0) ? -1 : 0;
 	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+	if (l3->protocol == bpf_htons(ETH_P_IPV6)) {
 		/* Traffic class straddles bytes 0 and 1; ECN is bits 4-5 of byte 1. */
-		if (bpf_skb_load_bytes(skb, l2_len + 1, &tos, sizeof(tos)))
+		if (bpf_skb_load_bytes(skb, offset + 1, &tos, sizeof(tos)))
 			return -1;
 		if ((tos & 0x30) == 0)
 			return -1;
 		tos |= 0x30;
-		return bpf_skb_store_bytes(skb, l2_len + 1, &tos, sizeof(tos), 0) ? -1 : 0;
+		return bpf_skb_store_bytes(skb, offset + 1, &tos, sizeof(tos), 0) ? -1 : 0;
 	}
 	return -1;
 }
 
-static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_len)
+static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const struct l3 *l3)
 {
 	const struct bwm_pod_limit *limit = bpf_map_lookup_elem(&bwm_pod_limits, &pod);
 	struct bwm_pod_state *state = bpf_map_lookup_elem(&bwm_pod_state, &pod);
@@ -252,7 +293,7 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_l
 			.interval_ns = limit->aqm_interval_ns,
 		};
 		if (aqm_on_packet(&state->aqm, now, edt_wait_ns(&r, now), &p)) {
-			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l2_len) < 0) {
+			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l3) < 0) {
 				/* A dropped packet does not advance the clock. */
 				__sync_fetch_and_add(&state->drops[BWM_DROP_AQM], 1);
 				return TC_ACT_SHOT;
@@ -279,13 +320,15 @@ drop_horizon:
 
 static __always_inline int bwm_egress(struct __sk_buff *skb, __u32 l2_len)
 {
+	struct l3 l3;
 	__u32 pod;
 
 	reset_queue_mapping(skb);
-	pod = classify_pod(skb, l2_len);
+	l3 = find_l3(skb, l2_len);
+	pod = classify_pod(skb, &l3);
 	if (!pod)
 		return TC_ACT_UNSPEC;
-	return pace_pod(skb, pod, l2_len);
+	return pace_pod(skb, pod, &l3);
 }
 
 /* Ethernet uplinks (physical NICs, veth, bonds, VLANs). */

@@ -62,8 +62,8 @@ struct run_result {
 
 /* Runs the Ethernet egress program once; ctx carries wire_len, tstamp,
  * ingress_ifindex as the kernel would at tc egress. */
-static struct run_result run_out(const struct packet *p, size_t len, uint32_t wire_len,
-				 uint64_t tstamp, uint32_t ingress_ifindex, struct packet *out)
+static struct run_result run_out(const void *p, size_t len, uint32_t wire_len, uint64_t tstamp,
+				 uint32_t ingress_ifindex, void *out, size_t out_size)
 {
 	struct __sk_buff ctx_in = {
 		.wire_len = wire_len, .tstamp = tstamp, .ingress_ifindex = ingress_ifindex,
@@ -73,7 +73,7 @@ static struct run_result run_out(const struct packet *p, size_t len, uint32_t wi
 		    .data_in = p, .data_size_in = len,
 		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
 		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
-		    .data_out = out, .data_size_out = out ? sizeof(*out) : 0,
+		    .data_out = out, .data_size_out = out_size,
 		    .repeat = 1);
 	struct run_result r;
 
@@ -84,10 +84,10 @@ static struct run_result run_out(const struct packet *p, size_t len, uint32_t wi
 	return r;
 }
 
-static struct run_result run(const struct packet *p, size_t len, uint32_t wire_len,
+static struct run_result run(const void *p, size_t len, uint32_t wire_len,
 			     uint64_t tstamp, uint32_t ingress_ifindex)
 {
-	return run_out(p, len, wire_len, tstamp, ingress_ifindex, NULL);
+	return run_out(p, len, wire_len, tstamp, ingress_ifindex, NULL, 0);
 }
 
 static void add_pod_limit(uint32_t id, const char *name, const char *addr, uint32_t ifindex,
@@ -347,13 +347,13 @@ static void sparse_flow_passes_a_queue_at_the_horizon(void **unused)
 
 /* Sends 1500-byte packets at 1 Mbit/s (12 ms each on the wire) until one
  * is signalled; returns how many were sent, that one included. */
-static int packets_until_signalled(const struct packet *p, size_t len, uint32_t pod,
-				   struct packet *out)
+static int packets_until_signalled(const void *p, size_t len, uint32_t pod, void *out,
+				   size_t out_size)
 {
 	uint64_t signals = pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM];
 
 	for (int n = 1; n <= 20; n++) {
-		run_out(p, len, 1500, 0, 0, out);
+		run_out(p, len, 1500, 0, 0, out, out_size);
 		if (pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM] > signals)
 			return n;
 	}
@@ -377,7 +377,7 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 
 	packet_set_ecn(&p, PACKET_ECT0);
 	add_pod_limit(11, "codel", "198.18.0.21", 0, &limit);
-	assert_int_equal(packets_until_signalled(&p, len, 11, &out), 6);
+	assert_int_equal(packets_until_signalled(&p, len, 11, &out, sizeof(out)), 6);
 	assert_int_equal(out.v4.ip.tos & 3, PACKET_CE);
 	assert_int_equal(packet_ipv4_checksum(&out), 0);
 	assert_int_equal(pod_state(11).ecn_marks, 1);
@@ -392,7 +392,7 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 	/* IPv6: ECN in the traffic class. */
 	add_pod_limit(12, "codel6", "fd00:18::21", 0, &limit);
 	packet_set_ecn(&p6, PACKET_ECT0);
-	assert_int_equal(packets_until_signalled(&p6, len6, 12, &out), 6);
+	assert_int_equal(packets_until_signalled(&p6, len6, 12, &out, sizeof(out)), 6);
 	assert_int_equal(out.v6.ip.flow_lbl[0] & 0x30, 0x30);
 	assert_int_equal(pod_state(12).ecn_marks, 1);
 }
@@ -408,7 +408,49 @@ static void codel_target_is_never_below_two_packets(void **unused)
 	size_t len = packet_v4(&p, "198.18.0.23");
 
 	add_pod_limit(14, "codel-floor", "198.18.0.23", 0, &limit);
-	assert_int_equal(packets_until_signalled(&p, len, 14, &out), 6);
+	assert_int_equal(packets_until_signalled(&p, len, 14, &out, sizeof(out)), 6);
+}
+
+/* Issue 12, defect 9: frames with in-band VLAN tags (802.1Q; 802.1ad over
+ * 802.1Q) are classified by their source address and CE-marked, not
+ * dropped, for IPv4 and IPv6. */
+static void vlan_tagged_frames_are_paced_and_marked(void **unused)
+{
+	static const uint16_t qinq[] = { ETH_P_8021AD, ETH_P_8021Q };
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
+				       .aqm_target_ns = 30 * MS, .aqm_interval_ns = 1,
+				       .flags = BWM_LIMIT_ECN };
+	uint32_t id = 20;
+
+	for (size_t n_tags = 1; n_tags <= 2; n_tags++) {
+		for (int family = 4; family <= 6; family += 2, id++) {
+			const uint16_t *tpids = n_tags == 1 ? &qinq[1] : qinq;
+			struct tagged_packet t, out;
+			struct packet p;
+			size_t l3 = packet_l3_offset(n_tags), len;
+
+			if (family == 4) {
+				len = packet_v4(&p, "198.18.0.26");
+				add_pod_limit(id, "vlan", "198.18.0.26", 0, &limit);
+			} else {
+				len = packet_v6(&p, "fd00:18::26");
+				add_pod_limit(id, "vlan6", "fd00:18::26", 0, &limit);
+			}
+			packet_set_ecn(&p, PACKET_ECT0);
+			len = packet_tag(&t, &p, len, tpids, n_tags);
+			/* As the CoDel test above: the sixth packet is signalled. */
+			assert_int_equal(packets_until_signalled(&t, len, id, &out, sizeof(out)), 6);
+			assert_int_equal(pod_state(id).ecn_marks, 1);
+			assert_int_equal(pod_state(id).drops[BWM_DROP_AQM], 0);
+			if (family == 4) {
+				assert_int_equal(out.bytes[l3 + 1] & 3, PACKET_CE);
+				assert_int_equal(packet_ipv4_checksum_at(&out, l3), 0);
+			} else {
+				assert_int_equal(out.bytes[l3 + 1] & 0x30, 0x30);
+			}
+			assert_int_equal(datapath_pod_remove(dp, id), 0);
+		}
+	}
 }
 
 static void report_cost_per_packet(void **unused)
@@ -442,6 +484,7 @@ int main(void)
 		cmocka_unit_test(sparse_flow_passes_a_queue_at_the_horizon),
 		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
 		cmocka_unit_test(codel_target_is_never_below_two_packets),
+		cmocka_unit_test(vlan_tagged_frames_are_paced_and_marked),
 		cmocka_unit_test(report_cost_per_packet),
 	};
 
