@@ -7,14 +7,15 @@
  *   2. find the IP header, behind up to two in-band VLAN tags, and the pod
  *      the packet comes from (ingress interface, else source address);
  *      packets of no pod pass untouched;
- *   3. advance the pod's departure clock by the packet's time at the pod's
- *      rate (EDT);
+ *   3. schedule it on the pod's departure clock (EDT): its time on the wire
+ *      at the pod's rate after the pod's previous packet;
  *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue;
  *   5. any other packet is dropped if it would leave beyond the horizon, or
- *      stamped with its departure time, which the fq
- *      qdisc honours, unless CoDel, watching how long packets wait in the
- *      pod's virtual queue, signals it: then it is CE-marked (ECN-capable)
- *      or dropped.
+ *      stamped with its departure time, which the fq qdisc honours, unless
+ *      CoDel, watching how long packets wait in the pod's virtual queue,
+ *      signals it: then it is CE-marked (ECN-capable) or dropped;
+ *   6. the packet's time is committed to the pod's clock atomically, as
+ *      several CPUs pace one pod at once (issue 12), and counted per CPU.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -25,6 +26,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "aqm.h"
+#include "atomic.h"
 #include "bwm_maps.h"
 #include "classify.h"
 #include "edt.h"
@@ -73,6 +75,15 @@ struct {
 	__type(value, struct bwm_pod_state);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bwm_pod_state SEC(".maps");
+
+/* Counters, one copy per CPU: counting never contends between CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BWM_MAX_PODS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct bwm_pod_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bwm_pod_counters SEC(".maps");
 
 /* Sparse-flow state; an LRU so that the flows of the past age out alone. */
 struct {
@@ -247,39 +258,42 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 {
 	const struct bwm_pod_limit *limit = bpf_map_lookup_elem(&bwm_pod_limits, &pod);
 	struct bwm_pod_state *state = bpf_map_lookup_elem(&bwm_pod_state, &pod);
+	struct bwm_pod_counters *counters = bpf_map_lookup_elem(&bwm_pod_counters, &pod);
 	__u32 wire_len = skb->wire_len ? skb->wire_len : skb->len;
+	__u64 now, seen, rate, horizon, departure;
 	struct bwm_flow *flow = NULL;
 	struct edt_result r;
-	__u64 now;
 
-	if (!limit || !state)
+	if (!limit || !state || !counters)
 		return TC_ACT_UNSPEC;
-	if (!limit->rate_bytes_per_sec)
+	rate = limit->rate_bytes_per_sec;
+	if (!rate)
 		goto sent;
 
 	now = bpf_ktime_get_ns();
+	/* A plain read: the schedule is a prediction that edt_commit() makes
+	 * good atomically, whatever other CPUs did meanwhile. */
+	seen = BWM_READ_ONCE(state->t_last_ns);
+	horizon = limit->horizon_ns;
 	/* Sparse flows may skip a queue that has reached the horizon (TCP's
 	 * slow start overshoots there before CoDel has caught up), so the
 	 * clock may run up to two horizons ahead; queued packets still drop
-	 * at one. Concurrent CPUs may race on the pod's clock and CoDel
-	 * state; like Cilium we accept a lost update, which errs by a packet. */
-	r = edt_schedule(now, skb->tstamp, *(volatile __u64 *)&state->t_last_ns, wire_len,
-			 limit->rate_bytes_per_sec,
-			 limit->sparse_quantum ? 2 * limit->horizon_ns : limit->horizon_ns);
+	 * at one. */
+	r = edt_schedule(now, skb->tstamp, seen, wire_len, rate,
+			 limit->sparse_quantum ? 2 * horizon : horizon);
 	if (r.verdict == EDT_DROP_HORIZON)
 		goto drop_horizon;
 
 	/* Only a packet that would wait has a queue to skip. */
 	if (r.verdict == EDT_DELAY && limit->sparse_quantum)
 		flow = lookup_flow(skb, pod);
-	if (flow && sparse_admit(flow, now, wire_len, limit->sparse_quantum,
-				 limit->rate_bytes_per_sec)) {
+	if (flow && sparse_admit(flow, now, wire_len, limit->sparse_quantum, rate)) {
 		/* The clock advances as if the packet had queued; it leaves now. */
-		state->t_last_ns = r.t_last_ns;
-		__sync_fetch_and_add(&state->sparse_packets, 1);
+		edt_charge(&state->t_last_ns, r.tx_ns);
+		counters->sparse_packets++;
 		goto sent;
 	}
-	if (r.verdict == EDT_DELAY && r.departure_ns - now >= limit->horizon_ns)
+	if (r.verdict == EDT_DELAY && r.departure_ns - now >= horizon)
 		goto drop_horizon;
 
 	if (limit->aqm_target_ns) {
@@ -292,29 +306,31 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 									 : 2 * r.tx_ns,
 			.interval_ns = limit->aqm_interval_ns,
 		};
+
 		if (aqm_on_packet(&state->aqm, now, edt_wait_ns(&r, now), &p)) {
 			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l3) < 0) {
 				/* A dropped packet does not advance the clock. */
-				__sync_fetch_and_add(&state->drops[BWM_DROP_AQM], 1);
+				counters->drops[BWM_DROP_AQM]++;
 				return TC_ACT_SHOT;
 			}
-			__sync_fetch_and_add(&state->ecn_marks, 1);
+			counters->ecn_marks++;
 		}
 	}
 
-	state->t_last_ns = r.t_last_ns;
-	if (r.verdict == EDT_DELAY) {
-		skb->tstamp = r.departure_ns;
+	departure = edt_commit(&state->t_last_ns, seen, &r);
+	if (departure) {
+		skb->tstamp = departure;
 		if (flow)
-			sparse_queued(flow, r.departure_ns);
+			sparse_queued(flow, departure);
 	}
 sent:
-	__sync_fetch_and_add(&state->bytes, wire_len);
-	__sync_fetch_and_add(&state->packets, 1);
+	/* Per-CPU values, and tc runs with bottom halves off: plain adds. */
+	counters->bytes += wire_len;
+	counters->packets++;
 	return TC_ACT_UNSPEC;
 drop_horizon:
 	/* A dropped packet does not advance the clock. */
-	__sync_fetch_and_add(&state->drops[BWM_DROP_HORIZON], 1);
+	counters->drops[BWM_DROP_HORIZON]++;
 	return TC_ACT_SHOT;
 }
 

@@ -11,10 +11,11 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "pod_counters.h"
 #include "util.h"
 
 struct pinned_maps {
-	int meta_fd, limits_fd, state_fd;
+	int meta_fd, limits_fd, state_fd, counters_fd;
 };
 
 static int open_pinned(const char *pin_dir, const char *name)
@@ -35,12 +36,14 @@ int pinned_maps_open(const char *pin_dir, struct pinned_maps **ret)
 
 	if (!m)
 		return -ENOMEM;
-	m->meta_fd = m->limits_fd = m->state_fd = -1;
+	m->meta_fd = m->limits_fd = m->state_fd = m->counters_fd = -1;
 	r = m->meta_fd = open_pinned(pin_dir, "bwm_pod_meta");
 	if (r >= 0)
 		r = m->limits_fd = open_pinned(pin_dir, "bwm_pod_limits");
 	if (r >= 0)
 		r = m->state_fd = open_pinned(pin_dir, "bwm_pod_state");
+	if (r >= 0)
+		r = m->counters_fd = open_pinned(pin_dir, "bwm_pod_counters");
 	if (r < 0) {
 		pinned_maps_close(m);
 		return r;
@@ -59,6 +62,8 @@ struct pinned_maps *pinned_maps_close(struct pinned_maps *m)
 		close(m->limits_fd);
 	if (m->state_fd >= 0)
 		close(m->state_fd);
+	if (m->counters_fd >= 0)
+		close(m->counters_fd);
 	free(m);
 	return NULL;
 }
@@ -98,7 +103,8 @@ int pod_stats_take(struct pinned_maps *m, struct pod_stats_snapshot *ret)
 		p->rate_bps = -1;
 		if (bpf_map_lookup_elem(m->meta_fd, &key, &p->meta) < 0 ||
 		    bpf_map_lookup_elem(m->limits_fd, &key, &p->limit) < 0 ||
-		    bpf_map_lookup_elem(m->state_fd, &key, &p->state) < 0)
+		    bpf_map_lookup_elem(m->state_fd, &key, &p->state) < 0 ||
+		    pod_counters_read(m->counters_fd, key, &p->counters) < 0)
 			continue;   /* removed meanwhile */
 		p->meta.name[sizeof(p->meta.name) - 1] = '\0';
 		p->meta.ifname[sizeof(p->meta.ifname) - 1] = '\0';
@@ -135,8 +141,8 @@ void pod_stats_rates(struct pod_stats_snapshot *now, const struct pod_stats_snap
 		struct pod_stats *p = &now->pods[i];
 		const struct pod_stats *b = bsearch(p, before->pods, before->n_pods, sizeof(*p), compare_pods);
 
-		if (b && b->id == p->id && p->state.bytes >= b->state.bytes)
-			p->rate_bps = (double)(p->state.bytes - b->state.bytes) * 8 / seconds;
+		if (b && b->id == p->id && p->counters.bytes >= b->counters.bytes)
+			p->rate_bps = (double)(p->counters.bytes - b->counters.bytes) * 8 / seconds;
 	}
 }
 
@@ -181,7 +187,7 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 		if (only && strcmp(only, p->meta.name) != 0)
 			continue;
 		for (int d = 0; d < BWM_DROP__MAX; d++)
-			drops += p->state.drops[d];
+			drops += p->counters.drops[d];
 		format_bitrate((double)p->limit.rate_bytes_per_sec * 8, limit, sizeof(limit));
 		if (!p->limit.rate_bytes_per_sec)
 			snprintf(limit, sizeof(limit), "none");
@@ -189,8 +195,8 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 		format_delay(p->queue_delay_ns, delay, sizeof(delay));
 		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %10llu %10s\n", p->meta.name,
 			p->meta.ifname[0] ? p->meta.ifname : "-", limit, rate,
-			(unsigned long long)p->state.packets, (unsigned long long)drops,
-			(unsigned long long)p->state.ecn_marks, delay);
+			(unsigned long long)p->counters.packets, (unsigned long long)drops,
+			(unsigned long long)p->counters.ecn_marks, delay);
 		n++;
 	}
 	return n;
@@ -256,10 +262,10 @@ size_t pod_stats_print_json(FILE *out, const struct pod_stats_snapshot *s, const
 			fprintf(out, "null");
 		fprintf(out, ",\"bytes\":%llu,\"packets\":%llu,\"drops\":{\"horizon\":%llu,\"aqm\":%llu}"
 			",\"ecn_marks\":%llu,\"sparse_packets\":%llu,\"queue_delay_ns\":%llu}",
-			(unsigned long long)p->state.bytes, (unsigned long long)p->state.packets,
-			(unsigned long long)p->state.drops[BWM_DROP_HORIZON],
-			(unsigned long long)p->state.drops[BWM_DROP_AQM],
-			(unsigned long long)p->state.ecn_marks, (unsigned long long)p->state.sparse_packets,
+			(unsigned long long)p->counters.bytes, (unsigned long long)p->counters.packets,
+			(unsigned long long)p->counters.drops[BWM_DROP_HORIZON],
+			(unsigned long long)p->counters.drops[BWM_DROP_AQM],
+			(unsigned long long)p->counters.ecn_marks, (unsigned long long)p->counters.sparse_packets,
 			(unsigned long long)p->queue_delay_ns);
 		n++;
 	}

@@ -12,6 +12,7 @@
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <linux/tcp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +130,14 @@ static struct bwm_pod_state pod_state(uint32_t id)
 	return state;
 }
 
+static struct bwm_pod_counters pod_counters(uint32_t id)
+{
+	struct bwm_pod_counters counters;
+
+	assert_int_equal(datapath_pod_counters(dp, id, &counters), 0);
+	return counters;
+}
+
 static int setup(void **unused)
 {
 	struct datapath_options o = { .pin_dir = pin_dir, .max_pods = 64, .queue_fix = true };
@@ -165,7 +174,7 @@ static void non_ip_passes_untouched(void **unused)
 	r = run(&p, len, 1500, 0, 0);
 	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
 	assert_int_equal(r.tstamp, 0);
-	assert_int_equal(pod_state(9).packets, 0);
+	assert_int_equal(pod_counters(9).packets, 0);
 }
 
 /* At 1 Mbit/s a 1500-byte packet takes exactly 12 ms: after the first
@@ -186,8 +195,8 @@ static void check_paced_sequence(uint32_t id, const struct packet *p, size_t len
 		assert_int_equal(r.verdict, TC_ACT_UNSPEC);
 		assert_int_equal(r.tstamp, t0 + n * 12 * MS);
 	}
-	assert_int_equal(pod_state(id).packets, 6);
-	assert_int_equal(pod_state(id).bytes, 6 * 1500);
+	assert_int_equal(pod_counters(id).packets, 6);
+	assert_int_equal(pod_counters(id).bytes, 6 * 1500);
 }
 
 static void ipv4_pod_is_paced(void **unused)
@@ -224,7 +233,7 @@ static void routed_pod_is_found_by_ingress_interface(void **unused)
 	/* Another interface, same address: not the pod. */
 	r = run(&p, len, 1500, 0, 4243);
 	assert_int_equal(r.tstamp, 0);
-	assert_int_equal(pod_state(3).packets, 2);
+	assert_int_equal(pod_counters(3).packets, 2);
 }
 
 static void packet_beyond_horizon_is_dropped_and_counted(void **unused)
@@ -242,8 +251,8 @@ static void packet_beyond_horizon_is_dropped_and_counted(void **unused)
 	for (n = 1; n <= 2; n++)
 		assert_int_equal(run(&p, len, 1500, 0, 0).tstamp, t0 + n * 12 * MS);
 	assert_int_equal(run(&p, len, 1500, 0, 0).verdict, TC_ACT_SHOT);
-	assert_int_equal(pod_state(4).drops[BWM_DROP_HORIZON], 1);
-	assert_int_equal(pod_state(4).packets, 3);
+	assert_int_equal(pod_counters(4).drops[BWM_DROP_HORIZON], 1);
+	assert_int_equal(pod_counters(4).packets, 3);
 	/* A drop does not move the clock. */
 	assert_int_equal(pod_state(4).t_last_ns, t0 + 24 * MS);
 }
@@ -256,8 +265,8 @@ static void unlimited_pod_is_counted_not_paced(void **unused)
 	add_pod(5, "free", "fd00:18::12", 0, 0, 1000 * MS);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(run(&p, len, 9000, 0, 0).tstamp, 0);
-	assert_int_equal(pod_state(5).packets, 3);
-	assert_int_equal(pod_state(5).bytes, 27000);
+	assert_int_equal(pod_counters(5).packets, 3);
+	assert_int_equal(pod_counters(5).bytes, 27000);
 }
 
 static void limit_change_and_removal_take_effect(void **unused)
@@ -307,18 +316,18 @@ static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
 	for (int i = 0; i < 4; i++)
 		run(&bulk, bulk_len, 1500, 0, 0);
 	assert_true(run(&bulk, bulk_len, 1500, 0, 0).tstamp > 0);
-	assert_int_equal(pod_state(10).sparse_packets, 1);
+	assert_int_equal(pod_counters(10).sparse_packets, 1);
 	clock = pod_state(10).t_last_ns;
-	skipped = pod_state(10).sparse_packets;
+	skipped = pod_counters(10).sparse_packets;
 
 	/* wire_len may not be below the packet's length (test_run checks). */
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, 0);
 	assert_int_equal(pod_state(10).t_last_ns, clock + small_ns);
-	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
+	assert_int_equal(pod_counters(10).sparse_packets, skipped + 1);
 	/* Right away again: the flow's own clock (8 x its wire time) says it
 	 * has had its share, so it queues behind the pod's clock. */
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, clock + 2 * small_ns);
-	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
+	assert_int_equal(pod_counters(10).sparse_packets, skipped + 1);
 }
 
 /* With the queue at the horizon (slow start overshoots there before CoDel
@@ -340,9 +349,9 @@ static void sparse_flow_passes_a_queue_at_the_horizon(void **unused)
 	run(&bulk, bulk_len, 1500, 0, 0);                       /* leaves now */
 	assert_true(run(&bulk, bulk_len, 1500, 0, 0).tstamp > 0);   /* +12 ms */
 	assert_int_equal(run(&bulk, bulk_len, 1500, 0, 0).verdict, TC_ACT_SHOT);
-	assert_int_equal(pod_state(13).drops[BWM_DROP_HORIZON], 1);
+	assert_int_equal(pod_counters(13).drops[BWM_DROP_HORIZON], 1);
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).verdict, TC_ACT_UNSPEC);
-	assert_int_equal(pod_state(13).sparse_packets, 1);
+	assert_int_equal(pod_counters(13).sparse_packets, 1);
 }
 
 /* Sends 1500-byte packets at 1 Mbit/s (12 ms each on the wire) until one
@@ -350,11 +359,11 @@ static void sparse_flow_passes_a_queue_at_the_horizon(void **unused)
 static int packets_until_signalled(const void *p, size_t len, uint32_t pod, void *out,
 				   size_t out_size)
 {
-	uint64_t signals = pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM];
+	uint64_t signals = pod_counters(pod).ecn_marks + pod_counters(pod).drops[BWM_DROP_AQM];
 
 	for (int n = 1; n <= 20; n++) {
 		run_out(p, len, 1500, 0, 0, out, out_size);
-		if (pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM] > signals)
+		if (pod_counters(pod).ecn_marks + pod_counters(pod).drops[BWM_DROP_AQM] > signals)
 			return n;
 	}
 	return -1;
@@ -380,13 +389,13 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 	assert_int_equal(packets_until_signalled(&p, len, 11, &out, sizeof(out)), 6);
 	assert_int_equal(out.v4.ip.tos & 3, PACKET_CE);
 	assert_int_equal(packet_ipv4_checksum(&out), 0);
-	assert_int_equal(pod_state(11).ecn_marks, 1);
+	assert_int_equal(pod_counters(11).ecn_marks, 1);
 
 	/* The next signal is due one interval later: the next packet. */
 	packet_set_ecn(&p, PACKET_NOT_ECT);
 	clock = pod_state(11).t_last_ns;
 	assert_int_equal(run(&p, len, 1500, 0, 0).verdict, TC_ACT_SHOT);
-	assert_int_equal(pod_state(11).drops[BWM_DROP_AQM], 1);
+	assert_int_equal(pod_counters(11).drops[BWM_DROP_AQM], 1);
 	assert_int_equal(pod_state(11).t_last_ns, clock);
 
 	/* IPv6: ECN in the traffic class. */
@@ -394,7 +403,7 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 	packet_set_ecn(&p6, PACKET_ECT0);
 	assert_int_equal(packets_until_signalled(&p6, len6, 12, &out, sizeof(out)), 6);
 	assert_int_equal(out.v6.ip.flow_lbl[0] & 0x30, 0x30);
-	assert_int_equal(pod_state(12).ecn_marks, 1);
+	assert_int_equal(pod_counters(12).ecn_marks, 1);
 }
 
 /* A 1 ms target with 12 ms packets: the target is at least two packets on
@@ -440,8 +449,8 @@ static void vlan_tagged_frames_are_paced_and_marked(void **unused)
 			len = packet_tag(&t, &p, len, tpids, n_tags);
 			/* As the CoDel test above: the sixth packet is signalled. */
 			assert_int_equal(packets_until_signalled(&t, len, id, &out, sizeof(out)), 6);
-			assert_int_equal(pod_state(id).ecn_marks, 1);
-			assert_int_equal(pod_state(id).drops[BWM_DROP_AQM], 0);
+			assert_int_equal(pod_counters(id).ecn_marks, 1);
+			assert_int_equal(pod_counters(id).drops[BWM_DROP_AQM], 0);
 			if (family == 4) {
 				assert_int_equal(out.bytes[l3 + 1] & 3, PACKET_CE);
 				assert_int_equal(packet_ipv4_checksum_at(&out, l3), 0);
@@ -451,6 +460,62 @@ static void vlan_tagged_frames_are_paced_and_marked(void **unused)
 			assert_int_equal(datapath_pod_remove(dp, id), 0);
 		}
 	}
+}
+
+/* Issue 12, defect 8: two threads run the program on one backlogged pod at
+ * once, as two CPUs would; the pod's clock advances by exactly the sum of
+ * their packets' times (10 us each: 1500 bytes at 1.2 Gbit/s) and the
+ * per-CPU counters add up. A primer puts 100 ms of queue ahead first, so
+ * that no packet finds the pod idle while the threads start. */
+#define THREADS 2
+#define THREAD_PACKETS 20000
+#define PRIMER_PACKETS 10000
+
+struct thread_run {
+	const struct packet *p;
+	size_t len;
+	int ok;
+};
+
+static void *run_packets(void *userdata)
+{
+	struct thread_run *t = userdata;
+	struct __sk_buff ctx_in = { .wire_len = 1500 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = t->p, .data_size_in = t->len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in), .repeat = THREAD_PACKETS);
+
+	t->ok = bpf_prog_test_run_opts(datapath_prog_fd(dp, false), &opts) == 0 &&
+		opts.retval == (__u32)TC_ACT_UNSPEC;
+	return NULL;
+}
+
+static void concurrent_cpus_lose_no_charge(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = 150000000, .horizon_ns = 60000 * MS };
+	struct __sk_buff ctx_in = { .wire_len = 1500 };
+	struct thread_run runs[THREADS];
+	pthread_t threads[THREADS];
+	struct packet p;
+	size_t len = packet_v4(&p, "198.18.0.27");
+	LIBBPF_OPTS(bpf_test_run_opts, primer, .data_in = &p, .data_size_in = len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in), .repeat = PRIMER_PACKETS);
+	uint64_t t0;
+
+	add_pod_limit(24, "threads", "198.18.0.27", 0, &limit);
+	run(&p, len, 1500, 0, 0);
+	assert_int_equal(bpf_prog_test_run_opts(datapath_prog_fd(dp, false), &primer), 0);
+	t0 = pod_state(24).t_last_ns;
+	for (int i = 0; i < THREADS; i++) {
+		runs[i] = (struct thread_run) { .p = &p, .len = len };
+		assert_int_equal(pthread_create(&threads[i], NULL, run_packets, &runs[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_true(runs[i].ok);
+	}
+	assert_int_equal(pod_state(24).t_last_ns, t0 + THREADS * THREAD_PACKETS * 10000ULL);
+	assert_int_equal(pod_counters(24).packets, 1 + PRIMER_PACKETS + THREADS * THREAD_PACKETS);
+	assert_int_equal(pod_counters(24).drops[BWM_DROP_HORIZON], 0);
 }
 
 static void report_cost_per_packet(void **unused)
@@ -485,6 +550,7 @@ int main(void)
 		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
 		cmocka_unit_test(codel_target_is_never_below_two_packets),
 		cmocka_unit_test(vlan_tagged_frames_are_paced_and_marked),
+		cmocka_unit_test(concurrent_cpus_lose_no_charge),
 		cmocka_unit_test(report_cost_per_packet),
 	};
 

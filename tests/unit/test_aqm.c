@@ -80,7 +80,7 @@ static void persistent_delay_is_signalled_ever_faster(void **unused)
 	}
 	/* interval/sqrt(n) summed over 1 s gives about (1 s / 20 ms / 2)^2 signals. */
 	assert_in_range(signals, 150, 900);
-	assert_true(s.signalling);
+	assert_true(s.signal_next_ns != 0);
 }
 
 static void queue_below_target_ends_the_episode(void **unused)
@@ -90,9 +90,9 @@ static void queue_below_target_ends_the_episode(void **unused)
 
 	for (int i = 0; i < 100; i++, now += MS)
 		aqm_on_packet(&s, now, 10 * MS, &params);
-	assert_true(s.signalling);
+	assert_true(s.signal_next_ns != 0);
 	assert_false(aqm_on_packet(&s, now, 0, &params));
-	assert_false(s.signalling);
+	assert_int_equal(s.signal_next_ns, 0);
 	assert_int_equal(s.first_above_ns, 0);
 }
 
@@ -104,7 +104,7 @@ static void episode_soon_after_resumes_its_rate(void **unused)
 
 	for (int i = 0; i < 1000; i++, now += MS / 10)
 		aqm_on_packet(&s, now, 10 * MS, &params);
-	count_before = s.count;
+	count_before = aqm_law_count(s.law);
 	assert_true(count_before > 3);
 	aqm_on_packet(&s, now, 0, &params);
 	now += MS;
@@ -112,7 +112,7 @@ static void episode_soon_after_resumes_its_rate(void **unused)
 	 * the signals of the last one rather than from 1. */
 	for (int i = 0; i < 300 && !aqm_on_packet(&s, now, 10 * MS, &params); i++)
 		now += MS / 10;
-	assert_true(s.count > 1);
+	assert_true(aqm_law_count(s.law) > 1);
 }
 
 static void sparse_flow_skips_the_queue(void **unused)
