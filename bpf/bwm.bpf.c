@@ -9,7 +9,8 @@
  *      packets of no pod pass untouched;
  *   3. schedule it on the pod's departure clock (EDT): its time on the wire
  *      at the pod's rate after the pod's previous packet;
- *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue;
+ *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue,
+ *      within the flow's and the pod's sparse budgets;
  *   5. any other packet is dropped if it would leave beyond the horizon, or
  *      stamped with its departure time, which the fq qdisc honours, unless
  *      CoDel, watching how long packets wait in the pod's virtual queue,
@@ -287,7 +288,7 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 	/* Only a packet that would wait has a queue to skip. */
 	if (r.verdict == EDT_DELAY && limit->sparse_quantum)
 		flow = lookup_flow(skb, pod);
-	if (flow && sparse_admit(flow, now, wire_len, limit->sparse_quantum, rate)) {
+	if (flow && sparse_admit(flow, &state->sparse, now, wire_len, limit->sparse_quantum, rate)) {
 		/* The clock advances as if the packet had queued; it leaves now. */
 		edt_charge(&state->t_last_ns, r.tx_ns);
 		counters->sparse_packets++;

@@ -9,7 +9,7 @@
  * The limit (written by bwmd) and the state (written by the datapath) live in
  * separate maps so that bwmd can change a limit without racing the
  * datapath's departure clock and counters. The state every CPU shares (the
- * clock, CoDel) is one value per pod; the
+ * clock, CoDel, the sparse budget) is one value per pod; the
  * counters are per CPU (issue 12), so that counting does not bounce that
  * line between CPUs, and readers sum them.
  */
@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 #include "aqm.h"
+#include "sparse.h"
 
 #define BWM_MAX_PODS_DEFAULT 4096
 #define BWM_MAX_ADDRS_PER_POD 16
@@ -62,6 +63,7 @@ enum bwm_drop_reason {
  * pod's virtual queue, read at any time, is t_last_ns - now. */
 struct bwm_pod_state {
 	__u64 t_last_ns;          /* departure time of the pod's last packet (CLOCK_MONOTONIC) */
+	struct sparse_budget sparse;
 	struct aqm_state aqm;
 };
 

@@ -420,6 +420,34 @@ static void codel_target_is_never_below_two_packets(void **unused)
 	assert_int_equal(packets_until_signalled(&p, len, 14, &out, sizeof(out)), 6);
 }
 
+/* Issue 12, defect 6: many flows, each within its own sparse share, find a
+ * backlogged 1 Mbit/s pod. Before the pod's budget each of them skipped the
+ * queue; now all the pod's sparse packets together get the budget's burst,
+ * 4 quanta (12112 bytes) at a quarter of the rate: 9 packets of 1500 bytes
+ * (48 ms each against the budget, up to 387.6 ms ahead), the bulk flow's
+ * first one included, and the others queue. */
+static void sparse_flows_share_the_pods_budget(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
+				       .sparse_quantum = 3028 };
+	struct packet p;
+	size_t len = packet_v4(&p, "198.18.0.24");
+	int queued = 0;
+
+	add_pod_limit(15, "many-sparse", "198.18.0.24", 0, &limit);
+	p.v4.tcp.source = htons(42000);
+	for (int i = 0; i < 3; i++)   /* a queue: now, ahead (a new flow), queued */
+		run(&p, len, 1500, 0, 0);
+	assert_int_equal(pod_counters(15).sparse_packets, 1);
+	for (int flow = 1; flow <= 64; flow++) {
+		p.v4.tcp.source = htons((uint16_t)(42000 + flow));
+		queued += run(&p, len, 1500, 0, 0).tstamp != 0;
+	}
+	assert_int_equal(pod_counters(15).sparse_packets, 9);
+	assert_int_equal(queued, 64 - 8);
+	assert_int_equal(pod_counters(15).drops[BWM_DROP_HORIZON], 0);
+}
+
 /* Issue 12, defect 9: frames with in-band VLAN tags (802.1Q; 802.1ad over
  * 802.1Q) are classified by their source address and CE-marked, not
  * dropped, for IPv4 and IPv6. */
@@ -549,6 +577,7 @@ int main(void)
 		cmocka_unit_test(sparse_flow_passes_a_queue_at_the_horizon),
 		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
 		cmocka_unit_test(codel_target_is_never_below_two_packets),
+		cmocka_unit_test(sparse_flows_share_the_pods_budget),
 		cmocka_unit_test(vlan_tagged_frames_are_paced_and_marked),
 		cmocka_unit_test(concurrent_cpus_lose_no_charge),
 		cmocka_unit_test(report_cost_per_packet),

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* CoDel on the virtual queue and the sparse-flow rule, as the datapath runs them. */
+/* CoDel on the virtual queue, as the datapath runs it. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,6 @@
 #include <cmocka.h>
 
 #include "aqm.h"
-#include "sparse.h"
 
 #define MS 1000000ULL
 static const struct aqm_params params = { .target_ns = 2 * MS, .interval_ns = 20 * MS };
@@ -115,37 +114,6 @@ static void episode_soon_after_resumes_its_rate(void **unused)
 	assert_true(aqm_law_count(s.law) > 1);
 }
 
-static void sparse_flow_skips_the_queue(void **unused)
-{
-	struct bwm_flow f = {};
-	const uint64_t rate = 12500000;   /* 100 Mbit/s */
-	uint64_t now = 1000 * MS;
-
-	/* A ping-pong: a 100-byte request every 500 us. */
-	for (int i = 0; i < 100; i++, now += 500000)
-		assert_true(sparse_admit(&f, now, 100, 3028, rate));
-}
-
-static void bulk_and_large_packets_wait(void **unused)
-{
-	struct bwm_flow f = {};
-	const uint64_t rate = 12500000;
-	uint64_t now = 1000 * MS;
-	int admitted = 0;
-
-	/* A 64 KB GSO packet is above the quantum. */
-	assert_false(sparse_admit(&f, now, 65536, 3028, rate));
-	/* Full-size frames back to back: the flow's own clock runs 8x the
-	 * pod's rate, so only the first of each 8 frame-times gets through. */
-	for (int i = 0; i < 800; i++, now += 120000)   /* 1500 B at 100 Mbit/s */
-		admitted += sparse_admit(&f, now, 1500, 3028, rate);
-	assert_in_range(admitted, 99, 101);
-	/* Queued behind the pod's clock: busy until that departure. */
-	sparse_queued(&f, now + 50 * MS);
-	assert_false(sparse_admit(&f, now + 49 * MS, 100, 3028, rate));
-	assert_true(sparse_admit(&f, now + 50 * MS, 100, 3028, rate));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,8 +123,6 @@ int main(void)
 		cmocka_unit_test(persistent_delay_is_signalled_ever_faster),
 		cmocka_unit_test(queue_below_target_ends_the_episode),
 		cmocka_unit_test(episode_soon_after_resumes_its_rate),
-		cmocka_unit_test(sparse_flow_skips_the_queue),
-		cmocka_unit_test(bulk_and_large_packets_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
