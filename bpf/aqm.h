@@ -33,6 +33,8 @@
 #include "atomic.h"
 
 #define AQM_INV_SQRT_ONE 0xffffffffU   /* 1.0 in Q0.32, saturated */
+/* interval * 1/sqrt(count) in Q0.32 must fit 64 bits. */
+#define AQM_INTERVAL_MAX_NS 0xffffffffULL
 
 struct aqm_params {
 	__u64 target_ns;
@@ -62,6 +64,29 @@ static __always_inline __u32 aqm_law_count(__u64 law)
 static __always_inline __u32 aqm_law_inv_sqrt(__u64 law)
 {
 	return (__u32)law;
+}
+
+/*
+ * The parameters for a pod whose largest packet lately takes big_tx_ns on
+ * the wire (horizon.h). A queue of less than two packets is no standing
+ * queue: with GSO (64 KiB, BIG TCP 192 KiB) one packet can outlast the
+ * target, so the target never drops below two of them on the wire (CAKE's
+ * rule of thumb, with its MTU made the packet), and the interval grows by
+ * as much as the target did, as CAKE's does (sch_cake.c, cake_set_rate()),
+ * so that a packet's own time does not count as the queue's persistence.
+ */
+static __always_inline struct aqm_params aqm_params_for(__u64 target_ns, __u64 interval_ns,
+							__u64 big_tx_ns)
+{
+	struct aqm_params p = { .target_ns = target_ns, .interval_ns = interval_ns };
+
+	if (2 * big_tx_ns > target_ns) {
+		p.target_ns = 2 * big_tx_ns;
+		p.interval_ns = interval_ns + (p.target_ns - target_ns);
+	}
+	if (p.interval_ns > AQM_INTERVAL_MAX_NS)
+		p.interval_ns = AQM_INTERVAL_MAX_NS;
+	return p;
 }
 
 /* One Newton-Raphson step of 1/sqrt(count) from the previous estimate x. */
@@ -123,7 +148,7 @@ static __always_inline __u64 aqm_law_at_start(const struct aqm_state *s, __u64 n
 /*
  * Called for each packet that waits in the virtual queue, with its delay.
  * Returns 1 if this packet is to be signalled (CE-marked or dropped).
- * interval_ns must be below 2^32 ns (about 4.3 s); bwmd's range is smaller.
+ * interval_ns must be at most AQM_INTERVAL_MAX_NS (aqm_params_for() caps it).
  */
 static __always_inline int aqm_on_packet(struct aqm_state *s, __u64 now, __u64 delay_ns,
 					 const struct aqm_params *p)

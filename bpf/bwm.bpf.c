@@ -8,7 +8,9 @@
  *      the packet comes from (ingress interface, else source address);
  *      packets of no pod pass untouched;
  *   3. schedule it on the pod's departure clock (EDT): its time on the wire
- *      at the pod's rate after the pod's previous packet;
+ *      at the pod's rate after the pod's previous packet, within a horizon
+ *      floored at a few of the pod's largest packets, so that a GSO packet
+ *      longer than the horizon is shaped, not dropped;
  *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue,
  *      within the flow's and the pod's sparse budgets;
  *   5. any other packet is dropped if it would leave beyond the horizon, or
@@ -31,6 +33,7 @@
 #include "bwm_maps.h"
 #include "classify.h"
 #include "edt.h"
+#include "horizon.h"
 #include "sparse.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -261,7 +264,7 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 	struct bwm_pod_state *state = bpf_map_lookup_elem(&bwm_pod_state, &pod);
 	struct bwm_pod_counters *counters = bpf_map_lookup_elem(&bwm_pod_counters, &pod);
 	__u32 wire_len = skb->wire_len ? skb->wire_len : skb->len;
-	__u64 now, seen, rate, horizon, departure;
+	__u64 now, seen, rate, big_tx, horizon, departure;
 	struct bwm_flow *flow = NULL;
 	struct edt_result r;
 
@@ -275,7 +278,8 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 	/* A plain read: the schedule is a prediction that edt_commit() makes
 	 * good atomically, whatever other CPUs did meanwhile. */
 	seen = BWM_READ_ONCE(state->t_last_ns);
-	horizon = limit->horizon_ns;
+	big_tx = edt_tx_time_ns(horizon_big_packet(&state->big_wire_len, wire_len, seen <= now), rate);
+	horizon = horizon_floored(limit->horizon_ns, limit->horizon_max_ns, big_tx);
 	/* Sparse flows may skip a queue that has reached the horizon (TCP's
 	 * slow start overshoots there before CoDel has caught up), so the
 	 * clock may run up to two horizons ahead; queued packets still drop
@@ -298,15 +302,8 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 		goto drop_horizon;
 
 	if (limit->aqm_target_ns) {
-		/* A queue of less than two packets is no standing queue: with
-		 * GSO (64 KiB, BIG TCP 192 KiB) one packet can outlast the
-		 * target, so the target never drops below two of them on the
-		 * wire (CAKE's rule of thumb, with its MTU made the packet). */
-		struct aqm_params p = {
-			.target_ns = limit->aqm_target_ns > 2 * r.tx_ns ? limit->aqm_target_ns
-									 : 2 * r.tx_ns,
-			.interval_ns = limit->aqm_interval_ns,
-		};
+		struct aqm_params p = aqm_params_for(limit->aqm_target_ns, limit->aqm_interval_ns,
+						     big_tx);
 
 		if (aqm_on_packet(&state->aqm, now, edt_wait_ns(&r, now), &p)) {
 			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l3) < 0) {

@@ -9,7 +9,7 @@
  * The limit (written by bwmd) and the state (written by the datapath) live in
  * separate maps so that bwmd can change a limit without racing the
  * datapath's departure clock and counters. The state every CPU shares (the
- * clock, CoDel, the sparse budget) is one value per pod; the
+ * clock, CoDel, the sparse budget) is one 64-byte value per pod; the
  * counters are per CPU (issue 12), so that counting does not bounce that
  * line between CPUs, and readers sum them.
  */
@@ -46,6 +46,7 @@ struct bwm_settings {
 struct bwm_pod_limit {
 	__u64 rate_bytes_per_sec; /* 0: counted but not limited */
 	__u64 horizon_ns;         /* a packet due later than now + horizon is dropped */
+	__u64 horizon_max_ns;     /* the horizon's floor (horizon.h) stops here; 0: no floor */
 	__u64 aqm_target_ns;      /* CoDel on the virtual queue; 0: off */
 	__u64 aqm_interval_ns;
 	__u32 sparse_quantum;     /* largest packet a sparse flow sends ahead; 0: no bypass */
@@ -65,6 +66,8 @@ struct bwm_pod_state {
 	__u64 t_last_ns;          /* departure time of the pod's last packet (CLOCK_MONOTONIC) */
 	struct sparse_budget sparse;
 	struct aqm_state aqm;
+	__u32 big_wire_len;       /* largest packet since the queue was empty (horizon.h) */
+	__u32 reserved;
 };
 
 /* bwm_pod_counters[pod id]: one per CPU (BPF_MAP_TYPE_PERCPU_ARRAY), zeroed

@@ -407,17 +407,26 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 }
 
 /* A 1 ms target with 12 ms packets: the target is at least two packets on
- * the wire (24 ms), so the waits of 12 and 24 ms are not signalled; only
- * from 36 ms on is a wait above it, as with a 30 ms target above. */
+ * the wire (24 ms), so the waits of 0, 12 and 24 ms (a hair less, as time
+ * passes) do not start CoDel's interval; the wait of 36 ms does, and the
+ * interval has grown by as much as the target (23 ms). */
 static void codel_target_is_never_below_two_packets(void **unused)
 {
 	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
 				       .aqm_target_ns = 1 * MS, .aqm_interval_ns = 1 };
-	struct packet p, out;
+	struct packet p;
 	size_t len = packet_v4(&p, "198.18.0.23");
+	uint64_t t0;
 
 	add_pod_limit(14, "codel-floor", "198.18.0.23", 0, &limit);
-	assert_int_equal(packets_until_signalled(&p, len, 14, &out, sizeof(out)), 6);
+	run(&p, len, 1500, 0, 0);
+	t0 = pod_state(14).t_last_ns;
+	for (int n = 2; n <= 4; n++) {
+		run(&p, len, 1500, 0, 0);
+		assert_int_equal(pod_state(14).aqm.first_above_ns, 0);
+	}
+	run(&p, len, 1500, 0, 0);
+	assert_true(pod_state(14).aqm.first_above_ns >= t0 + 23 * MS);
 }
 
 /* Issue 12, defect 6: many flows, each within its own sparse share, find a
@@ -446,6 +455,41 @@ static void sparse_flows_share_the_pods_budget(void **unused)
 	assert_int_equal(pod_counters(15).sparse_packets, 9);
 	assert_int_equal(queued, 64 - 8);
 	assert_int_equal(pod_counters(15).drops[BWM_DROP_HORIZON], 0);
+}
+
+/* Issue 12, defect 7: a packet longer than the horizon allows is shaped,
+ * not dropped. 64 KB GSO packets at 1 and 4 Mbit/s take 524 and 131 ms,
+ * beyond the 100 ms horizon; the horizon is floored at four of them. The
+ * first leaves now, the next ones (60 KB, to stay clear of the floor's
+ * edge) queue behind it until the fifth would leave later than four 64 KB
+ * packets' time; fq's own horizon (10 s) caps the floor. A small packet of
+ * another flow behind them sees the same horizon. */
+static void gso_packets_longer_than_the_horizon_are_shaped(void **unused)
+{
+	static const uint64_t rates[] = { MBIT_S(1), MBIT_S(4) };
+
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		struct bwm_pod_limit limit = { .rate_bytes_per_sec = rates[i], .horizon_ns = 100 * MS,
+					       .horizon_max_ns = 10000 * MS };
+		uint32_t id = 16 + (uint32_t)i;
+		struct packet p;
+		size_t len = packet_v4(&p, "198.18.0.25");
+		uint64_t t0, tx60k = 61440 * 1000000000ULL / rates[i];
+
+		add_pod_limit(id, "big-gso", "198.18.0.25", 0, &limit);
+		assert_int_equal(run(&p, len, 65536, 0, 0).tstamp, 0);
+		t0 = pod_state(id).t_last_ns;
+		for (uint64_t n = 1; n <= 3; n++)
+			assert_int_equal(run(&p, len, 61440, 0, 0).tstamp, t0 + n * tx60k);
+		p.v4.tcp.source = htons(43000);
+		assert_int_equal(run(&p, len, 1500, 0, 0).tstamp,
+				 t0 + 3 * tx60k + 1500 * 1000000000ULL / rates[i]);
+		p.v4.tcp.source = 0;
+		assert_int_equal(run(&p, len, 61440, 0, 0).verdict, TC_ACT_SHOT);
+		assert_int_equal(pod_counters(id).drops[BWM_DROP_HORIZON], 1);
+		assert_int_equal(pod_counters(id).packets, 5);
+		assert_int_equal(datapath_pod_remove(dp, id), 0);
+	}
 }
 
 /* Issue 12, defect 9: frames with in-band VLAN tags (802.1Q; 802.1ad over
@@ -578,6 +622,7 @@ int main(void)
 		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
 		cmocka_unit_test(codel_target_is_never_below_two_packets),
 		cmocka_unit_test(sparse_flows_share_the_pods_budget),
+		cmocka_unit_test(gso_packets_longer_than_the_horizon_are_shaped),
 		cmocka_unit_test(vlan_tagged_frames_are_paced_and_marked),
 		cmocka_unit_test(concurrent_cpus_lose_no_charge),
 		cmocka_unit_test(report_cost_per_packet),

@@ -114,6 +114,34 @@ static void episode_soon_after_resumes_its_rate(void **unused)
 	assert_true(aqm_law_count(s.law) > 1);
 }
 
+/* The target never drops below two of the pod's largest packets on the
+ * wire, and the interval grows by as much (CAKE's rule); capped so that
+ * the control law's product fits 64 bits. */
+static void parameters_follow_the_largest_packet(void **unused)
+{
+	static const struct {
+		uint64_t target, interval, big_tx, want_target, want_interval;
+	} cases[] = {
+		/* 1500 B at 100 Mbit/s: 120 us, far below the target */
+		{ 5 * MS, 100 * MS, 120000, 5 * MS, 100 * MS },
+		/* 64 KB at 100 Mbit/s: 5.24 ms */
+		{ 5 * MS, 100 * MS, 5242880, 10485760, 100 * MS + 10485760 - 5 * MS },
+		/* exactly half the target: unchanged */
+		{ 5 * MS, 100 * MS, 2500000, 5 * MS, 100 * MS },
+		/* 192 KB at 1 Mbit/s: 1.57 s; the interval reaches its cap */
+		{ 5 * MS, 4000 * MS, 1572864000, 3145728000, AQM_INTERVAL_MAX_NS },
+		/* 64 KB at 1 Mbit/s: 524 ms */
+		{ 5 * MS, 100 * MS, 524288000, 1048576000, 100 * MS + 1048576000 - 5 * MS },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct aqm_params p = aqm_params_for(cases[i].target, cases[i].interval, cases[i].big_tx);
+
+		assert_int_equal(p.target_ns, cases[i].want_target);
+		assert_int_equal(p.interval_ns, cases[i].want_interval);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +151,7 @@ int main(void)
 		cmocka_unit_test(persistent_delay_is_signalled_ever_faster),
 		cmocka_unit_test(queue_below_target_ends_the_episode),
 		cmocka_unit_test(episode_soon_after_resumes_its_rate),
+		cmocka_unit_test(parameters_follow_the_largest_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Issue 12's case, simulated with the datapath's own headers (edt.h,
- * sparse.h), composed as bpf/bwm.bpf.c's pace_pod() composes
+ * horizon.h, sparse.h), composed as bpf/bwm.bpf.c's pace_pod() composes
  * them (CoDel off, as in the issue): a 10 Mbit/s pod, 100 ms horizon; 16
  * flows each sending 1000-byte packets just under their own sparse share
  * (1/8 of the pod's rate) and one bulk flow offering twice the pod's rate
@@ -22,12 +22,14 @@
 #include <cmocka.h>
 
 #include "edt.h"
+#include "horizon.h"
 #include "sparse.h"
 
 #define MS 1000000ULL
 #define US 1000ULL
 #define RATE 1250000ULL              /* 10 Mbit/s */
 #define HORIZON (100 * MS)
+#define FQ_HORIZON (10000 * MS)
 #define QUANTUM 3028
 #define DURATION (10000 * MS)
 #define N_SPARSE 16
@@ -55,6 +57,7 @@ struct sim_result {
 
 struct pod {
 	__u64 clock;
+	__u32 big;
 	struct sparse_budget budget;
 	struct bwm_flow flows[N_SPARSE + 1];
 };
@@ -77,12 +80,14 @@ static int skip_queue(struct pod *pod, struct bwm_flow *flow, uint64_t now, uint
 static uint64_t pace(struct pod *pod, int f, uint64_t now, uint32_t len, int with_budget,
 		     int *bypassed)
 {
-	uint64_t seen = pod->clock, departure;
+	uint64_t seen = pod->clock, big_tx, horizon, departure;
 	struct bwm_flow *flow = NULL;
 	struct edt_result r;
 
 	*bypassed = 0;
-	r = edt_schedule(now, 0, seen, len, RATE, 2 * HORIZON);
+	big_tx = edt_tx_time_ns(horizon_big_packet(&pod->big, len, seen <= now), RATE);
+	horizon = horizon_floored(HORIZON, FQ_HORIZON, big_tx);
+	r = edt_schedule(now, 0, seen, len, RATE, 2 * horizon);
 	if (r.verdict == EDT_DROP_HORIZON)
 		return 0;
 	if (r.verdict == EDT_DELAY)
@@ -92,7 +97,7 @@ static uint64_t pace(struct pod *pod, int f, uint64_t now, uint32_t len, int wit
 		*bypassed = 1;
 		return now;
 	}
-	if (r.verdict == EDT_DELAY && r.departure_ns - now >= HORIZON)
+	if (r.verdict == EDT_DELAY && r.departure_ns - now >= horizon)
 		return 0;
 	departure = edt_commit(&pod->clock, seen, &r);
 	if (departure && flow)
