@@ -7,7 +7,19 @@
  *   prog_cost [--repeat N] [--runs R]
  *
  * Prints one JSON object: for each pod count and packet kind, the median
- * (and min, max) over R runs of the kernel's average ns per packet.
+ * (and min, max) over R runs of the kernel's average ns per packet
+ * ("results"). Two more views (issue 14), each with latency control off and
+ * on, on IPv4 packets classified by source address:
+ *  - "threads": 1 and 2 threads at once on one pod, as 1 or 2 CPUs sending
+ *    one pod's packets; ns per packet is each thread's average, averaged
+ *    over the threads, median over R runs. The pod's clock and CoDel state
+ *    are then shared between CPUs (issue 12).
+ *  - "spread": 65 000 pods, one packet at a time (repeat 1), either always
+ *    the same pod (warm) or a different pod per packet, in an order that
+ *    defeats prefetching (cache-cold: the pod's limit, state, counters and
+ *    classifier entries come from memory); median and mean over the
+ *    packets of 2 passes over all pods, after passes that make every pod
+ *    backlogged.
  *
  * Packet kinds: an IPv4 and an IPv6 packet whose pod is found by source
  * address (bridged pods), an IPv4 packet whose pod is found by ingress
@@ -34,6 +46,7 @@
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <linux/tcp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +60,7 @@
 #include "log.h"
 #include "packet.h"
 #include "pods.h"
+#include "util.h"
 
 #define PIN_DIR "/sys/fs/bpf/bwm-bench"
 #define MAX_PODS 65535             /* bwm.conf's largest max_pods */
@@ -57,6 +71,22 @@
 #define RATE_BYTES_PER_SEC 1250000000ULL
 #define HORIZON_NS 60000000000ULL
 #define IFINDEX_BASE 100000       /* fake host-side interfaces of routed pods */
+#define MAX_THREADS 2
+#define SPREAD_PODS 65000
+#define SPREAD_PASSES 2
+/* Unmeasured passes first: the first finds each pod idle and backlogs it,
+ * in the second each pod's flow is new to the sparse-flow rule and skips
+ * the queue once (with latency control on); from then on every packet
+ * takes the stamping path, as in "results". */
+#define SPREAD_WARMUP_PASSES 2
+/* A pod of the spread sees a packet once per pass over all pods, some
+ * 100 ms apart: at 10 kbit/s a 1514-byte packet advances its clock by
+ * 1.2 s, so every pod stays backlogged. The warm case sends all packets to
+ * one pod: 2.4 10^5 s of queue, which a horizon of 10^6 s holds. */
+#define SPREAD_RATE_BYTES_PER_SEC 1250ULL
+#define SPREAD_HORIZON_NS 1000000000000000ULL
+/* Visits pods in steps of a prime that does not divide SPREAD_PODS. */
+#define SPREAD_STRIDE 7919
 
 static const unsigned pod_counts[] = { 1, 1000, 65000 };
 
@@ -105,15 +135,16 @@ static size_t build_packet(struct packet *p, enum kind kind, uint32_t pod)
 	return len;
 }
 
-static int add_pods(struct datapath *dp, unsigned n, bool latency_control)
+static int add_pods(struct datapath *dp, unsigned n, bool latency_control, uint64_t rate,
+		    uint64_t horizon)
 {
 	struct bwm_config config;
 	struct bwm_pod_limit limit;
 
 	config_init_defaults(&config);
 	config.aqm = config.sparse_flows = latency_control;
-	pod_limit_from_config(&config, RATE_BYTES_PER_SEC, &limit);
-	limit.horizon_ns = HORIZON_NS;
+	pod_limit_from_config(&config, rate, &limit);
+	limit.horizon_ns = horizon;
 	config_free(&config);
 
 	for (uint32_t id = 1; id <= n; id++) {
@@ -176,8 +207,9 @@ static int measure(int prog_fd, enum kind kind, uint32_t pod, unsigned repeat, u
 	return 0;
 }
 
-static int measure_pod_count(unsigned n, bool latency_control, unsigned repeat, unsigned runs,
-			     uint32_t *ns)
+/* A fresh datapath with n pods. */
+static int open_with_pods(unsigned n, bool latency_control, uint64_t rate, uint64_t horizon,
+			  struct datapath **ret)
 {
 	struct datapath_options o = { .pin_dir = PIN_DIR, .max_pods = MAX_PODS, .queue_fix = true };
 	struct datapath *dp = NULL;
@@ -186,7 +218,29 @@ static int measure_pod_count(unsigned n, bool latency_control, unsigned repeat, 
 	r = datapath_open(&o, &dp);
 	if (r < 0)
 		return log_error_errno(r, "Failed to load the datapath: %m");
-	r = add_pods(dp, n, latency_control);
+	r = add_pods(dp, n, latency_control, rate, horizon);
+	if (r < 0) {
+		datapath_close(dp);
+		datapath_unpin(PIN_DIR);
+		return r;
+	}
+	*ret = dp;
+	return 0;
+}
+
+static void close_datapath(struct datapath *dp)
+{
+	datapath_close(dp);
+	datapath_unpin(PIN_DIR);
+}
+
+static int measure_pod_count(unsigned n, bool latency_control, unsigned repeat, unsigned runs,
+			     uint32_t *ns)
+{
+	struct datapath *dp = NULL;
+	int r;
+
+	r = open_with_pods(n, latency_control, RATE_BYTES_PER_SEC, HORIZON_NS, &dp);
 	for (int k = 0; r >= 0 && k < KIND__MAX; k++) {
 		/* The last pod added: in a full map, the one put in last. */
 		r = measure(datapath_prog_fd(dp, false), k, n, repeat, runs, ns);
@@ -198,8 +252,169 @@ static int measure_pod_count(unsigned n, bool latency_control, unsigned repeat, 
 		       latency_control ? "true" : "false", kind_names[k], ns[runs / 2], ns[0],
 		       ns[runs - 1]);
 	}
-	datapath_close(dp);
-	datapath_unpin(PIN_DIR);
+	close_datapath(dp);
+	return r;
+}
+
+struct thread_run {
+	int prog_fd;
+	unsigned repeat;
+	struct packet p;
+	size_t len;
+	uint32_t ns;
+	int r;
+};
+
+static void *run_thread(void *userdata)
+{
+	struct thread_run *t = userdata;
+	struct __sk_buff ctx_in = { .wire_len = WIRE_LEN };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &t->p, .data_size_in = t->len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in), .repeat = t->repeat);
+
+	t->r = bpf_prog_test_run_opts(t->prog_fd, &opts);
+	if (t->r == 0 && opts.retval != (__u32)TC_ACT_UNSPEC)
+		t->r = -EPROTO;
+	t->ns = opts.duration;
+	return NULL;
+}
+
+/* n_threads threads at once, each 'repeat' packets of pod 1; ret_ns[runs]
+ * gets each run's ns per packet (the threads' mean), sorted. */
+static int measure_threads(int prog_fd, unsigned n_threads, unsigned repeat, unsigned runs,
+			   uint32_t *ret_ns)
+{
+	struct thread_run t[MAX_THREADS];
+	pthread_t threads[MAX_THREADS];
+
+	for (unsigned run = 0; run < runs; run++) {
+		uint64_t sum = 0;
+
+		for (unsigned i = 0; i < n_threads; i++) {
+			t[i] = (struct thread_run) { .prog_fd = prog_fd, .repeat = repeat };
+			t[i].len = build_packet(&t[i].p, KIND_IPV4, 1);
+			if (pthread_create(&threads[i], NULL, run_thread, &t[i]) != 0)
+				return log_error_errno(-EAGAIN, "Failed to start a thread");
+		}
+		for (unsigned i = 0; i < n_threads; i++) {
+			pthread_join(threads[i], NULL);
+			if (t[i].r < 0)
+				return log_error_errno(t[i].r, "BPF_PROG_TEST_RUN in a thread failed: %m");
+			sum += t[i].ns;
+		}
+		ret_ns[run] = (uint32_t)(sum / n_threads);
+	}
+	qsort(ret_ns, runs, sizeof(*ret_ns), cmp_u32);
+	return 0;
+}
+
+static int print_threads(unsigned repeat, unsigned runs, uint32_t *ns)
+{
+	bool first = true;
+	int r = 0;
+
+	printf("],\n \"threads\": [");
+	for (int on = 0; r >= 0 && on <= 1; on++) {
+		for (unsigned n = 1; r >= 0 && n <= MAX_THREADS; n++) {
+			struct datapath *dp = NULL;
+
+			/* A fresh pod each time: its queue starts empty. */
+			r = open_with_pods(1, on, RATE_BYTES_PER_SEC, HORIZON_NS, &dp);
+			if (r < 0)
+				break;
+			r = measure_threads(datapath_prog_fd(dp, false), n, repeat, runs, ns);
+			close_datapath(dp);
+			if (r < 0)
+				break;
+			printf("%s\n    {\"threads\": %u, \"pods\": 1, \"latency_control\": %s, "
+			       "\"packet\": \"ipv4\", \"ns_median\": %u, \"ns_min\": %u, \"ns_max\": %u}",
+			       first ? "" : ",", n, on ? "true" : "false", ns[runs / 2], ns[0],
+			       ns[runs - 1]);
+			first = false;
+		}
+	}
+	return r;
+}
+
+/* One packet of pod 'pod' with repeat 1: its ns, and whether it was
+ * stamped (the backlogged path every figure here is meant to measure). */
+static int run_once(int prog_fd, uint32_t pod, uint32_t *ret_ns, bool *ret_stamped)
+{
+	struct packet p;
+	size_t len = build_packet(&p, KIND_IPV4, pod);
+	struct __sk_buff ctx_in = { .wire_len = WIRE_LEN }, ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &p, .data_size_in = len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
+		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+	int r = bpf_prog_test_run_opts(prog_fd, &opts);
+
+	if (r < 0)
+		return log_error_errno(r, "BPF_PROG_TEST_RUN failed: %m");
+	*ret_ns = opts.duration;
+	*ret_stamped = ctx_out.tstamp != 0;
+	return 0;
+}
+
+/* The spread's packets: after SPREAD_WARMUP_PASSES, SPREAD_PASSES passes
+ * over the pods, each pod once per pass, all the same pod (warm) or
+ * pods in SPREAD_STRIDE steps (cold). ret_ns gets every packet's ns. */
+static int measure_spread(int prog_fd, bool cold, uint32_t *ret_ns, size_t *ret_n)
+{
+	size_t n = 0;
+
+	for (unsigned pass = 0; pass < SPREAD_WARMUP_PASSES + SPREAD_PASSES; pass++) {
+		for (uint32_t i = 0; i < SPREAD_PODS; i++) {
+			uint32_t pod = cold ? (uint32_t)((uint64_t)i * SPREAD_STRIDE % SPREAD_PODS) + 1 : 1;
+			bool stamped;
+			uint32_t ns;
+			int r;
+
+			r = run_once(prog_fd, pod, &ns, &stamped);
+			if (r < 0)
+				return r;
+			if (pass < SPREAD_WARMUP_PASSES)
+				continue;
+			if (!stamped)
+				return log_error_errno(-EPROTO, "pod %u was not backlogged", pod);
+			ret_ns[n++] = ns;
+		}
+	}
+	qsort(ret_ns, n, sizeof(*ret_ns), cmp_u32);
+	*ret_n = n;
+	return 0;
+}
+
+static int print_spread(void)
+{
+	_cleanup_free_ uint32_t *ns = calloc((size_t)SPREAD_PODS * SPREAD_PASSES, sizeof(*ns));
+	bool first = true;
+	int r = 0;
+
+	if (!ns)
+		return -ENOMEM;
+	printf("],\n \"spread\": [");
+	for (int on = 0; r >= 0 && on <= 1; on++) {
+		struct datapath *dp = NULL;
+
+		r = open_with_pods(SPREAD_PODS, on, SPREAD_RATE_BYTES_PER_SEC, SPREAD_HORIZON_NS, &dp);
+		for (int cold = 0; r >= 0 && cold <= 1; cold++) {
+			uint64_t sum = 0;
+			size_t n = 0;
+
+			r = measure_spread(datapath_prog_fd(dp, false), cold, ns, &n);
+			if (r < 0)
+				break;
+			for (size_t i = 0; i < n; i++)
+				sum += ns[i];
+			printf("%s\n    {\"pods\": %u, \"pod_per_packet\": %s, \"latency_control\": %s, "
+			       "\"packet\": \"ipv4\", \"packets\": %zu, \"ns_median\": %u, "
+			       "\"ns_mean\": %.1f}", first ? "" : ",", SPREAD_PODS, cold ? "true" : "false",
+			       on ? "true" : "false", n, ns[n / 2], (double)sum / (double)n);
+			first = false;
+		}
+		if (dp)
+			close_datapath(dp);
+	}
 	return r;
 }
 
@@ -262,6 +477,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; r >= 0 && i < sizeof(pod_counts) / sizeof(pod_counts[0]); i++)
 		for (int on = 0; r >= 0 && on <= 1; on++)
 			r = measure_pod_count(pod_counts[i], on, repeat, runs, ns);
+	if (r >= 0)
+		r = print_threads(repeat, runs, ns);
+	if (r >= 0)
+		r = print_spread();
 	printf("\n]}\n");
 	free(ns);
 	return r < 0 ? 1 : 0;

@@ -4,16 +4,21 @@
  *
  * For each packet, top to bottom:
  *   1. reset the TX queue choice a veth may have recorded upstream;
- *   2. find the pod the packet comes from (ingress interface, else source
- *      address); packets of no pod pass untouched;
- *   3. advance the pod's departure clock by the packet's time at the pod's
- *      rate (EDT);
- *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue;
+ *   2. find the IP header, behind up to two in-band VLAN tags, and the pod
+ *      the packet comes from (ingress interface, else source address);
+ *      packets of no pod pass untouched;
+ *   3. schedule it on the pod's departure clock (EDT): its time on the wire
+ *      at the pod's rate after the pod's previous packet, within a horizon
+ *      floored at a few of the pod's largest packets, so that a GSO packet
+ *      longer than the horizon is shaped, not dropped;
+ *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue,
+ *      within the flow's and the pod's sparse budgets;
  *   5. any other packet is dropped if it would leave beyond the horizon, or
- *      stamped with its departure time, which the fq
- *      qdisc honours, unless CoDel, watching how long packets wait in the
- *      pod's virtual queue, signals it: then it is CE-marked (ECN-capable)
- *      or dropped.
+ *      stamped with its departure time, which the fq qdisc honours, unless
+ *      CoDel, watching how long packets wait in the pod's virtual queue,
+ *      signals it: then it is CE-marked (ECN-capable) or dropped;
+ *   6. the packet's time is committed to the pod's clock atomically, as
+ *      several CPUs pace one pod at once (issue 12), and counted per CPU.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -24,9 +29,11 @@
 #include <bpf/bpf_endian.h>
 
 #include "aqm.h"
+#include "atomic.h"
 #include "bwm_maps.h"
 #include "classify.h"
 #include "edt.h"
+#include "horizon.h"
 #include "sparse.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -73,6 +80,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } bwm_pod_state SEC(".maps");
 
+/* Counters, one copy per CPU: counting never contends between CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BWM_MAX_PODS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct bwm_pod_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bwm_pod_counters SEC(".maps");
+
 /* Sparse-flow state; an LRU so that the flows of the past age out alone. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -110,22 +126,61 @@ static __always_inline void reset_queue_mapping(struct __sk_buff *skb)
 		skb->queue_mapping = 0;
 }
 
-static __always_inline int load_source_key(struct __sk_buff *skb, __u32 l2_len,
+/* Where a packet's network header is, and its protocol (network order). */
+struct l3 {
+	__u32 offset;
+	__u16 protocol;
+};
+
+#define VLAN_TAG_LEN 4       /* TPID, TCI */
+#define VLAN_MAX_TAGS 2      /* 802.1ad outer + 802.1Q inner (QinQ) */
+
+static __always_inline int is_vlan(__u16 protocol)
+{
+	return protocol == bpf_htons(ETH_P_8021Q) || protocol == bpf_htons(ETH_P_8021AD);
+}
+
+/*
+ * A VLAN tag the stack put in skb->vlan_tci (hardware-accelerated, or
+ * moved there on receive by skb_vlan_untag()) is not in the packet. One
+ * that is in-band (the inner tag of QinQ, or frames forwarded from a trunk
+ * port) sits between the MAC header and the IP header, and skb->protocol is
+ * then its TPID (issue 12). Up to two tags are skipped; the protocol after
+ * them is the one each tag carries in its last two bytes. A truncated tag
+ * leaves no protocol (0): the packet may still be a pod's by its ingress
+ * interface.
+ */
+static __always_inline struct l3 find_l3(struct __sk_buff *skb, __u32 l2_len)
+{
+	struct l3 l3 = { .offset = l2_len, .protocol = (__u16)skb->protocol };
+
+#pragma unroll
+	for (int i = 0; i < VLAN_MAX_TAGS; i++) {
+		if (!is_vlan(l3.protocol))
+			break;
+		if (bpf_skb_load_bytes(skb, l3.offset + 2, &l3.protocol, sizeof(l3.protocol)))
+			l3.protocol = 0;
+		l3.offset += VLAN_TAG_LEN;
+	}
+	return l3;
+}
+
+static __always_inline int load_source_key(struct __sk_buff *skb, const struct l3 *l3,
 					   struct bwm_addr_key *key)
 {
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+	if (l3->protocol == bpf_htons(ETH_P_IP)) {
 		__u32 saddr;
 
-		if (bpf_skb_load_bytes(skb, l2_len + offsetof(struct iphdr, saddr),
+		if (bpf_skb_load_bytes(skb, l3->offset + offsetof(struct iphdr, saddr),
 				       &saddr, sizeof(saddr)))
 			return -1;
 		bwm_addr_key_from_ipv4(key, saddr);
 		return 0;
 	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+	if (l3->protocol == bpf_htons(ETH_P_IPV6)) {
 		__u8 saddr[16];
 
-		if (bpf_skb_load_bytes(skb, l2_len + offsetof(struct ipv6hdr, saddr),
+		if (bpf_skb_load_bytes(skb, l3->offset + offsetof(struct ipv6hdr, saddr),
 				       saddr, sizeof(saddr)))
 			return -1;
 		bwm_addr_key_from_ipv6(key, saddr);
@@ -139,7 +194,7 @@ static __always_inline int load_source_key(struct __sk_buff *skb, __u32 l2_len,
  * after SNAT; on a bridge that interface is the bridge itself (shared by all
  * its pods, never in the map), so the source address decides there.
  */
-static __always_inline __u32 classify_pod(struct __sk_buff *skb, __u32 l2_len)
+static __always_inline __u32 classify_pod(struct __sk_buff *skb, const struct l3 *l3)
 {
 	struct bwm_addr_key key;
 	__u32 ifindex = skb->ingress_ifindex;
@@ -150,7 +205,7 @@ static __always_inline __u32 classify_pod(struct __sk_buff *skb, __u32 l2_len)
 		if (pod)
 			return *pod;
 	}
-	if (load_source_key(skb, l2_len, &key))
+	if (load_source_key(skb, l3, &key))
 		return 0;
 	pod = bpf_map_lookup_elem(&bwm_pod_by_addr, &key);
 	return pod ? *pod : 0;
@@ -172,120 +227,122 @@ static __always_inline struct bwm_flow *lookup_flow(struct __sk_buff *skb, __u32
 
 /* Sets CE in an ECN-capable packet (RFC 3168). Returns 0 if marked (or CE
  * already), -1 if the packet is not ECN-capable and must be dropped. */
-static __always_inline int mark_ce(struct __sk_buff *skb, __u32 l2_len)
+static __always_inline int mark_ce(struct __sk_buff *skb, const struct l3 *l3)
 {
+	__u32 offset = l3->offset;
 	__u8 tos;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+	if (l3->protocol == bpf_htons(ETH_P_IP)) {
 		__u16 old_word, new_word;
 
-		if (bpf_skb_load_bytes(skb, l2_len, &old_word, sizeof(old_word)))
+		if (bpf_skb_load_bytes(skb, offset, &old_word, sizeof(old_word)))
 			return -1;
 		tos = ((__u8 *)&old_word)[1];
 		if ((tos & 3) == 0)
 			return -1;
 		new_word = old_word;
 		((__u8 *)&new_word)[1] = tos | 3;
-		bpf_l3_csum_replace(skb, l2_len + offsetof(struct iphdr, check), old_word, new_word,
+		bpf_l3_csum_replace(skb, offset + offsetof(struct iphdr, check), old_word, new_word,
 				    sizeof(new_word));
-		return bpf_skb_store_bytes(skb, l2_len, &new_word, sizeof(new_word), 0) ? -1 : 0;
+		return bpf_skb_store_bytes(skb, offset, &new_word, sizeof(new_word), 0) ? -1 : 0;
 	}
-	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+	if (l3->protocol == bpf_htons(ETH_P_IPV6)) {
 		/* Traffic class straddles bytes 0 and 1; ECN is bits 4-5 of byte 1. */
-		if (bpf_skb_load_bytes(skb, l2_len + 1, &tos, sizeof(tos)))
+		if (bpf_skb_load_bytes(skb, offset + 1, &tos, sizeof(tos)))
 			return -1;
 		if ((tos & 0x30) == 0)
 			return -1;
 		tos |= 0x30;
-		return bpf_skb_store_bytes(skb, l2_len + 1, &tos, sizeof(tos), 0) ? -1 : 0;
+		return bpf_skb_store_bytes(skb, offset + 1, &tos, sizeof(tos), 0) ? -1 : 0;
 	}
 	return -1;
 }
 
-static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, __u32 l2_len)
+static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const struct l3 *l3)
 {
 	const struct bwm_pod_limit *limit = bpf_map_lookup_elem(&bwm_pod_limits, &pod);
 	struct bwm_pod_state *state = bpf_map_lookup_elem(&bwm_pod_state, &pod);
+	struct bwm_pod_counters *counters = bpf_map_lookup_elem(&bwm_pod_counters, &pod);
 	__u32 wire_len = skb->wire_len ? skb->wire_len : skb->len;
+	__u64 now, seen, rate, big_tx, horizon, departure;
 	struct bwm_flow *flow = NULL;
 	struct edt_result r;
-	__u64 now;
 
-	if (!limit || !state)
+	if (!limit || !state || !counters)
 		return TC_ACT_UNSPEC;
-	if (!limit->rate_bytes_per_sec)
+	rate = limit->rate_bytes_per_sec;
+	if (!rate)
 		goto sent;
 
 	now = bpf_ktime_get_ns();
+	/* A plain read: the schedule is a prediction that edt_commit() makes
+	 * good atomically, whatever other CPUs did meanwhile. */
+	seen = BWM_READ_ONCE(state->t_last_ns);
+	big_tx = edt_tx_time_ns(horizon_big_packet(&state->big_wire_len, wire_len, seen <= now), rate);
+	horizon = horizon_floored(limit->horizon_ns, limit->horizon_max_ns, big_tx);
 	/* Sparse flows may skip a queue that has reached the horizon (TCP's
 	 * slow start overshoots there before CoDel has caught up), so the
 	 * clock may run up to two horizons ahead; queued packets still drop
-	 * at one. Concurrent CPUs may race on the pod's clock and CoDel
-	 * state; like Cilium we accept a lost update, which errs by a packet. */
-	r = edt_schedule(now, skb->tstamp, *(volatile __u64 *)&state->t_last_ns, wire_len,
-			 limit->rate_bytes_per_sec,
-			 limit->sparse_quantum ? 2 * limit->horizon_ns : limit->horizon_ns);
+	 * at one. */
+	r = edt_schedule(now, skb->tstamp, seen, wire_len, rate,
+			 limit->sparse_quantum ? 2 * horizon : horizon);
 	if (r.verdict == EDT_DROP_HORIZON)
 		goto drop_horizon;
 
 	/* Only a packet that would wait has a queue to skip. */
 	if (r.verdict == EDT_DELAY && limit->sparse_quantum)
 		flow = lookup_flow(skb, pod);
-	if (flow && sparse_admit(flow, now, wire_len, limit->sparse_quantum,
-				 limit->rate_bytes_per_sec)) {
+	if (flow && sparse_admit(flow, &state->sparse, now, wire_len, limit->sparse_quantum, rate)) {
 		/* The clock advances as if the packet had queued; it leaves now. */
-		state->t_last_ns = r.t_last_ns;
-		__sync_fetch_and_add(&state->sparse_packets, 1);
+		edt_charge(&state->t_last_ns, r.tx_ns);
+		counters->sparse_packets++;
 		goto sent;
 	}
-	if (r.verdict == EDT_DELAY && r.departure_ns - now >= limit->horizon_ns)
+	if (r.verdict == EDT_DELAY && r.departure_ns - now >= horizon)
 		goto drop_horizon;
 
 	if (limit->aqm_target_ns) {
-		/* A queue of less than two packets is no standing queue: with
-		 * GSO (64 KiB, BIG TCP 192 KiB) one packet can outlast the
-		 * target, so the target never drops below two of them on the
-		 * wire (CAKE's rule of thumb, with its MTU made the packet). */
-		struct aqm_params p = {
-			.target_ns = limit->aqm_target_ns > 2 * r.tx_ns ? limit->aqm_target_ns
-									 : 2 * r.tx_ns,
-			.interval_ns = limit->aqm_interval_ns,
-		};
+		struct aqm_params p = aqm_params_for(limit->aqm_target_ns, limit->aqm_interval_ns,
+						     big_tx);
+
 		if (aqm_on_packet(&state->aqm, now, edt_wait_ns(&r, now), &p)) {
-			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l2_len) < 0) {
+			if (!(limit->flags & BWM_LIMIT_ECN) || mark_ce(skb, l3) < 0) {
 				/* A dropped packet does not advance the clock. */
-				__sync_fetch_and_add(&state->drops[BWM_DROP_AQM], 1);
+				counters->drops[BWM_DROP_AQM]++;
 				return TC_ACT_SHOT;
 			}
-			__sync_fetch_and_add(&state->ecn_marks, 1);
+			counters->ecn_marks++;
 		}
 	}
 
-	state->t_last_ns = r.t_last_ns;
-	if (r.verdict == EDT_DELAY) {
-		skb->tstamp = r.departure_ns;
+	departure = edt_commit(&state->t_last_ns, seen, &r);
+	if (departure) {
+		skb->tstamp = departure;
 		if (flow)
-			sparse_queued(flow, r.departure_ns);
+			sparse_queued(flow, departure);
 	}
 sent:
-	__sync_fetch_and_add(&state->bytes, wire_len);
-	__sync_fetch_and_add(&state->packets, 1);
+	/* Per-CPU values, and tc runs with bottom halves off: plain adds. */
+	counters->bytes += wire_len;
+	counters->packets++;
 	return TC_ACT_UNSPEC;
 drop_horizon:
 	/* A dropped packet does not advance the clock. */
-	__sync_fetch_and_add(&state->drops[BWM_DROP_HORIZON], 1);
+	counters->drops[BWM_DROP_HORIZON]++;
 	return TC_ACT_SHOT;
 }
 
 static __always_inline int bwm_egress(struct __sk_buff *skb, __u32 l2_len)
 {
+	struct l3 l3;
 	__u32 pod;
 
 	reset_queue_mapping(skb);
-	pod = classify_pod(skb, l2_len);
+	l3 = find_l3(skb, l2_len);
+	pod = classify_pod(skb, &l3);
 	if (!pod)
 		return TC_ACT_UNSPEC;
-	return pace_pod(skb, pod, l2_len);
+	return pace_pod(skb, pod, &l3);
 }
 
 /* Ethernet uplinks (physical NICs, veth, bonds, VLANs). */

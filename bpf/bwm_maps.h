@@ -7,8 +7,11 @@
  * means "not a pod" and the packet passes untouched.
  *
  * The limit (written by bwmd) and the state (written by the datapath) live in
- * two maps so that bwmd can change a limit without racing the datapath's
- * departure clock and counters.
+ * separate maps so that bwmd can change a limit without racing the
+ * datapath's departure clock and counters. The state every CPU shares (the
+ * clock, CoDel, the sparse budget) is one 64-byte value per pod; the
+ * counters are per CPU (issue 12), so that counting does not bounce that
+ * line between CPUs, and readers sum them.
  */
 #ifndef BWM_MAPS_H
 #define BWM_MAPS_H
@@ -16,6 +19,7 @@
 #include <linux/types.h>
 
 #include "aqm.h"
+#include "sparse.h"
 
 #define BWM_MAX_PODS_DEFAULT 4096
 #define BWM_MAX_ADDRS_PER_POD 16
@@ -42,6 +46,7 @@ struct bwm_settings {
 struct bwm_pod_limit {
 	__u64 rate_bytes_per_sec; /* 0: counted but not limited */
 	__u64 horizon_ns;         /* a packet due later than now + horizon is dropped */
+	__u64 horizon_max_ns;     /* the horizon's floor (horizon.h) stops here; 0: no floor */
 	__u64 aqm_target_ns;      /* CoDel on the virtual queue; 0: off */
 	__u64 aqm_interval_ns;
 	__u32 sparse_quantum;     /* largest packet a sparse flow sends ahead; 0: no bypass */
@@ -54,17 +59,26 @@ enum bwm_drop_reason {
 	BWM_DROP__MAX = 4,        /* room for reasons added without a layout change */
 };
 
-/* bwm_pod_state[pod id]: written by the datapath; bwmd only zeroes it when a
- * pod id is given to a new pod. Counters are cumulative since then. The
+/* bwm_pod_state[pod id]: written by the datapath, by every CPU at once
+ * (atomic.h); bwmd only zeroes it when a pod id is given to a new pod. The
  * pod's virtual queue, read at any time, is t_last_ns - now. */
 struct bwm_pod_state {
 	__u64 t_last_ns;          /* departure time of the pod's last packet (CLOCK_MONOTONIC) */
+	struct sparse_budget sparse;
+	struct aqm_state aqm;
+	__u32 big_wire_len;       /* largest packet since the queue was empty (horizon.h) */
+	__u32 reserved;
+};
+
+/* bwm_pod_counters[pod id]: one per CPU (BPF_MAP_TYPE_PERCPU_ARRAY), zeroed
+ * with the state; a pod's counters are the sums over CPUs, cumulative since
+ * then. */
+struct bwm_pod_counters {
 	__u64 bytes;              /* wire bytes sent (not dropped) */
 	__u64 packets;            /* packets sent (not dropped) */
 	__u64 drops[BWM_DROP__MAX];
 	__u64 ecn_marks;          /* CoDel's signals as CE marks */
 	__u64 sparse_packets;     /* packets of sparse flows sent ahead of the queue */
-	struct aqm_state aqm;
 };
 
 /* bwm_flows: sparse-flow state (sparse.h), per pod and flow hash. */

@@ -18,9 +18,7 @@
 
 #include <linux/types.h>
 
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
+#include "atomic.h"
 
 #define EDT_NSEC_PER_SEC 1000000000ULL
 
@@ -97,6 +95,42 @@ edt_schedule(__u64 now, __u64 skb_tstamp, __u64 t_last, __u32 wire_len,
 	r.departure_ns = t_next;
 	r.t_last_ns = t_next;
 	return r;
+}
+
+/*
+ * Commits a packet that edt_schedule() let through to the pod's clock, which
+ * other CPUs update at the same time (atomic.h), from the value 'seen' the
+ * schedule was computed from. Returns the departure time to stamp, or 0 to
+ * leave the packet's tstamp as it is (it leaves now, or at TCP's own time).
+ *
+ * - Backlogged (EDT_DELAY): a fetch-and-add of the packet's time. Whatever
+ *   other CPUs added since 'seen', the packet takes the slot after theirs,
+ *   so the clock advances by exactly the sum of the packets' times.
+ * - Idle (EDT_SEND_NOW): a compare-and-swap from 'seen' to the packet's
+ *   departure. If another CPU moved the clock first, the packet is charged
+ *   as a backlogged one instead, after wherever that CPU left the clock; a
+ *   late idle store can never move the clock back.
+ *
+ * The horizon was checked against 'seen': packets other CPUs admitted at the
+ * same instant may push this one past it by their own times.
+ */
+static __always_inline __u64 edt_commit(__u64 *clock, __u64 seen, const struct edt_result *r)
+{
+	__u64 departure;
+
+	if (r->verdict == EDT_SEND_NOW && atomic_cas_u64(clock, seen, r->t_last_ns))
+		return 0;
+	departure = atomic_fetch_add_u64(clock, r->tx_ns) + r->tx_ns;
+	if (r->verdict == EDT_DELAY)
+		return departure;
+	return departure > r->departure_ns ? departure : 0;
+}
+
+/* A packet that leaves at once, ahead of the queue (sparse.h), still takes
+ * its time on the wire from the pod's clock, as if it had queued. */
+static __always_inline void edt_charge(__u64 *clock, __u64 tx_ns)
+{
+	atomic_fetch_add_u64(clock, tx_ns);
 }
 
 #endif /* BWM_EDT_H */

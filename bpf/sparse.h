@@ -6,24 +6,42 @@
  * DNS query or an ACK stream waits behind every byte the pod's bulk flows
  * queued. As fq_codel does for new flows, a flow that sends little may skip
  * that queue. Its bytes still advance the pod's clock exactly as if they had
- * been queued, so the pod's rate is unchanged; only the order of departures
- * changes.
+ * been queued (edt_charge()), so the pod's rate over time is unchanged; only
+ * the order of departures changes.
  *
- * "Sends little" is measured by the flow's own clock: each packet that skips
- * the queue advances it by SPARSE_SHARE times the packet's time at the pod's
- * rate. A flow whose clock is ahead of now (it used more than 1/SPARSE_SHARE
- * of the pod's rate lately), or whose packet is larger than the quantum,
- * waits in the queue like any bulk flow; so a bulk flow, or a flood of small
- * packets, cannot take the bypass over.
+ * Two budgets, both kept as clocks that a packet sent ahead advances:
+ * - the flow's own: SPARSE_SHARE times the packet's time at the pod's rate.
+ *   A flow whose clock is ahead of now (it used more than 1/SPARSE_SHARE of
+ *   the pod's rate lately), or whose packet is larger than the quantum,
+ *   waits in the queue like any bulk flow; so a bulk flow, or a flood of
+ *   small packets, cannot take the bypass over.
+ * - the pod's, for all its sparse flows together (issue 12): without it, 16
+ *   flows each just under their own share sent twice the pod's rate ahead of
+ *   the queue, ran the pod's clock two horizons ahead and starved every bulk
+ *   flow at the horizon. This clock advances by SPARSE_POD_SHARE times the
+ *   packet's time, and may run ahead of now by at most SPARSE_POD_BURST
+ *   quanta's worth: the pod's sparse flows together send at most
+ *   1/SPARSE_POD_SHARE of the pod's rate ahead of the queue, after a burst
+ *   of SPARSE_POD_BURST quanta. Their other
+ *   packets queue with the bulk flows', which keep the rest of the rate.
+ *
+ * What a pod sends over any time T is then at most rate x T plus what its
+ * sparse flows sent ahead of a queue that was still draining: at most
+ * rate x T / SPARSE_POD_SHARE + SPARSE_POD_BURST quanta, and never more than the queue
+ * ahead of them (rate x 2 horizons: the bypass may pass a queue at the
+ * horizon, bwm.bpf.c).
  */
 #ifndef BWM_SPARSE_H
 #define BWM_SPARSE_H
 
 #include <linux/types.h>
 
+#include "atomic.h"
 #include "edt.h"
 
 #define SPARSE_SHARE 8
+#define SPARSE_POD_SHARE 4
+#define SPARSE_POD_BURST 4
 
 /* Per-flow state in an LRU map: a flow not seen for a while is forgotten,
  * and a forgotten flow is sparse. */
@@ -31,22 +49,61 @@ struct bwm_flow {
 	__u64 clock_ns;   /* the flow's own clock; see above */
 };
 
-/* Whether a packet of wire_len bytes may leave at once; if so, charges the
- * flow's clock. */
-static __always_inline int sparse_admit(struct bwm_flow *f, __u64 now, __u32 wire_len,
-					__u32 quantum, __u64 rate_bytes_per_sec)
+/* Per-pod state: the pod's sparse budget. */
+struct sparse_budget {
+	__u64 clock_ns;
+};
+
+/* Whether the flow may send a packet of wire_len bytes ahead of the queue. */
+static __always_inline int sparse_flow_may_skip(const struct bwm_flow *f, __u64 now,
+						__u32 wire_len, __u32 quantum)
 {
-	if (wire_len > quantum || f->clock_ns > now)
+	return wire_len <= quantum && BWM_READ_ONCE(f->clock_ns) <= now;
+}
+
+/* Charges the flow for a packet sent ahead of the queue. */
+static __always_inline void sparse_flow_charge(struct bwm_flow *f, __u64 now, __u32 wire_len,
+					       __u64 rate_bytes_per_sec)
+{
+	BWM_WRITE_ONCE(f->clock_ns, now + SPARSE_SHARE * edt_tx_time_ns(wire_len, rate_bytes_per_sec));
+}
+
+/*
+ * Takes a packet of wire_len bytes from the pod's budget, if it has room:
+ * the budget's clock may be at most SPARSE_POD_BURST quanta (at the sparse
+ * share of the rate) ahead of now. One compare-and-swap, as the pod's CPUs
+ * share the budget: if another CPU took from it first, the packet queues.
+ */
+static __always_inline int sparse_budget_take(struct sparse_budget *b, __u64 now, __u32 wire_len,
+					      __u32 quantum, __u64 rate_bytes_per_sec)
+{
+	__u64 seen = BWM_READ_ONCE(b->clock_ns);
+	__u64 burst = SPARSE_POD_BURST * SPARSE_POD_SHARE * edt_tx_time_ns(quantum, rate_bytes_per_sec);
+	__u64 from = seen > now ? seen : now;
+
+	if (from - now > burst)
 		return 0;
-	f->clock_ns = now + SPARSE_SHARE * edt_tx_time_ns(wire_len, rate_bytes_per_sec);
+	return atomic_cas_u64(&b->clock_ns, seen,
+			      from + SPARSE_POD_SHARE * edt_tx_time_ns(wire_len, rate_bytes_per_sec));
+}
+
+/* Whether a packet of wire_len bytes may leave at once, ahead of the pod's
+ * queue; if so, charges the flow's and the pod's budgets. */
+static __always_inline int sparse_admit(struct bwm_flow *f, struct sparse_budget *pod, __u64 now,
+					__u32 wire_len, __u32 quantum, __u64 rate_bytes_per_sec)
+{
+	if (!sparse_flow_may_skip(f, now, wire_len, quantum) ||
+	    !sparse_budget_take(pod, now, wire_len, quantum, rate_bytes_per_sec))
+		return 0;
+	sparse_flow_charge(f, now, wire_len, rate_bytes_per_sec);
 	return 1;
 }
 
 /* A packet that waited in the queue: the flow is busy until it leaves. */
 static __always_inline void sparse_queued(struct bwm_flow *f, __u64 departure_ns)
 {
-	if (departure_ns > f->clock_ns)
-		f->clock_ns = departure_ns;
+	if (departure_ns > BWM_READ_ONCE(f->clock_ns))
+		BWM_WRITE_ONCE(f->clock_ns, departure_ns);
 }
 
 #endif /* BWM_SPARSE_H */

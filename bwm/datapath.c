@@ -18,6 +18,7 @@
 
 #include "bwm.skel.h"
 #include "log.h"
+#include "pod_counters.h"
 #include "util.h"
 
 /* Fixed so that a new bwmd replaces the old filter in place, atomically:
@@ -47,7 +48,7 @@ static int set_capacity(struct bwm_bpf *skel, uint32_t max_pods, uint32_t max_fl
 {
 	struct bpf_map *per_pod[] = {
 		skel->maps.bwm_pod_by_ifindex, skel->maps.bwm_pod_limits,
-		skel->maps.bwm_pod_state, skel->maps.bwm_pod_meta,
+		skel->maps.bwm_pod_state, skel->maps.bwm_pod_counters, skel->maps.bwm_pod_meta,
 	};
 	int r;
 
@@ -318,6 +319,8 @@ int datapath_pod_new(struct datapath *dp, uint32_t id, const struct bwm_pod_limi
 		return r;
 	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_state, &id, sizeof(id), &zero, sizeof(zero),
 				 BPF_ANY);
+	if (r >= 0)
+		r = pod_counters_zero(bpf_map__fd(dp->skel->maps.bwm_pod_counters), id);
 	if (r < 0)
 		return r;
 	return datapath_pod_set_limit(dp, id, limit);
@@ -495,6 +498,11 @@ int datapath_pod_read(struct datapath *dp, uint32_t id, struct bwm_pod_limit *re
 	*ret_limit = limit;
 	*ret_state = state;
 	return 0;
+}
+
+int datapath_pod_counters(struct datapath *dp, uint32_t id, struct bwm_pod_counters *ret)
+{
+	return pod_counters_read(bpf_map__fd(dp->skel->maps.bwm_pod_counters), id, ret);
 }
 
 int datapath_unpin(const char *pin_dir)

@@ -83,6 +83,9 @@ int datapath_key_foreach(struct datapath *dp, datapath_key_fn fn, void *userdata
 int datapath_pod_read(struct datapath *dp, uint32_t id, struct bwm_pod_limit *ret_limit,
 		      struct bwm_pod_state *ret_state);
 
+/* The pod's counters, summed over CPUs. */
+int datapath_pod_counters(struct datapath *dp, uint32_t id, struct bwm_pod_counters *ret);
+
 int datapath_set_queue_fix(struct datapath *dp, bool on);
 
 /* File descriptors of the loaded programs (tests run them with

@@ -159,6 +159,9 @@ void pod_limit_from_config(const struct bwm_config *config, uint64_t rate_bytes_
 	*ret = (struct bwm_pod_limit) {
 		.rate_bytes_per_sec = rate_bytes_per_sec,
 		.horizon_ns = config->pod_horizon_ns,
+		/* The horizon's floor of four of the pod's largest packets
+		 * (bpf/horizon.h) stops where fq would drop them anyway. */
+		.horizon_max_ns = config->fq_horizon_ns,
 	};
 	if (config->aqm) {
 		ret->aqm_target_ns = config->aqm_target_ns;

@@ -12,10 +12,11 @@
 
 #include "annotations.h"
 #include "classify.h"
+#include "pod_counters.h"
 #include "util.h"
 
 struct pinned_maps {
-	int meta_fd, limits_fd, state_fd;
+	int meta_fd, limits_fd, state_fd, counters_fd;
 };
 
 /* The maps this build reads, as bwm.bpf.c declares them. */
@@ -28,6 +29,8 @@ static const struct map_layout layouts[] = {
 	{ "bwm_pod_meta", BPF_MAP_TYPE_HASH, sizeof(uint32_t), sizeof(struct bwm_pod_meta) },
 	{ "bwm_pod_limits", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_limit) },
 	{ "bwm_pod_state", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_state) },
+	/* value_size is one CPU's */
+	{ "bwm_pod_counters", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_counters) },
 };
 
 /* Opens a pinned map read-only and checks it is the map this build knows:
@@ -66,12 +69,13 @@ static int open_pinned(const char *pin_dir, const struct map_layout *want, char 
 int pinned_maps_open(const char *pin_dir, struct pinned_maps **ret, char *ret_why, size_t why_size)
 {
 	struct pinned_maps *m = calloc(1, sizeof(*m));
-	int *fds[] = { &m->meta_fd, &m->limits_fd, &m->state_fd };
 	int r = 0;
 
 	if (!m)
 		return -ENOMEM;
-	m->meta_fd = m->limits_fd = m->state_fd = -1;
+	int *fds[] = { &m->meta_fd, &m->limits_fd, &m->state_fd, &m->counters_fd };
+
+	m->meta_fd = m->limits_fd = m->state_fd = m->counters_fd = -1;
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(layouts); i++)
 		r = *fds[i] = open_pinned(pin_dir, &layouts[i], ret_why, why_size);
 	if (r < 0) {
@@ -92,6 +96,8 @@ struct pinned_maps *pinned_maps_close(struct pinned_maps *m)
 		close(m->limits_fd);
 	if (m->state_fd >= 0)
 		close(m->state_fd);
+	if (m->counters_fd >= 0)
+		close(m->counters_fd);
 	free(m);
 	return NULL;
 }
@@ -131,7 +137,8 @@ int pod_stats_take(struct pinned_maps *m, struct pod_stats_snapshot *ret)
 		p->rate_bps = -1;
 		if (bpf_map_lookup_elem(m->meta_fd, &key, &p->meta) < 0 ||
 		    bpf_map_lookup_elem(m->limits_fd, &key, &p->limit) < 0 ||
-		    bpf_map_lookup_elem(m->state_fd, &key, &p->state) < 0)
+		    bpf_map_lookup_elem(m->state_fd, &key, &p->state) < 0 ||
+		    pod_counters_read(m->counters_fd, key, &p->counters) < 0)
 			continue;   /* removed meanwhile */
 		p->meta.name[sizeof(p->meta.name) - 1] = '\0';
 		p->meta.ifname[sizeof(p->meta.ifname) - 1] = '\0';
@@ -168,8 +175,8 @@ void pod_stats_rates(struct pod_stats_snapshot *now, const struct pod_stats_snap
 		struct pod_stats *p = &now->pods[i];
 		const struct pod_stats *b = bsearch(p, before->pods, before->n_pods, sizeof(*p), compare_pods);
 
-		if (b && b->id == p->id && p->state.bytes >= b->state.bytes)
-			p->rate_bps = (double)(p->state.bytes - b->state.bytes) * 8 / seconds;
+		if (b && b->id == p->id && p->counters.bytes >= b->counters.bytes)
+			p->rate_bps = (double)(p->counters.bytes - b->counters.bytes) * 8 / seconds;
 	}
 }
 
@@ -215,7 +222,7 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 		if (only && strcmp(only, p->meta.name) != 0)
 			continue;
 		for (int d = 0; d < BWM_DROP__MAX; d++)
-			drops += p->state.drops[d];
+			drops += p->counters.drops[d];
 		format_bitrate((double)p->limit.rate_bytes_per_sec * 8, limit, sizeof(limit));
 		if (!p->limit.rate_bytes_per_sec)
 			snprintf(limit, sizeof(limit), "none");
@@ -226,8 +233,8 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 		ifname = annotation_escape(p->meta.ifname, BWM_IFNAME_MAX);
 		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %10llu %10s\n", name ?: "?",
 			p->meta.ifname[0] ? ifname ?: "?" : "-", limit, rate,
-			(unsigned long long)p->state.packets, (unsigned long long)drops,
-			(unsigned long long)p->state.ecn_marks, delay);
+			(unsigned long long)p->counters.packets, (unsigned long long)drops,
+			(unsigned long long)p->counters.ecn_marks, delay);
 		n++;
 	}
 	return n;
@@ -329,10 +336,10 @@ size_t pod_stats_print_json(FILE *out, const struct pod_stats_snapshot *s, const
 			fprintf(out, "null");
 		fprintf(out, ",\"bytes\":%llu,\"packets\":%llu,\"drops\":{\"horizon\":%llu,\"aqm\":%llu}"
 			",\"ecn_marks\":%llu,\"sparse_packets\":%llu,\"queue_delay_ns\":%llu}",
-			(unsigned long long)p->state.bytes, (unsigned long long)p->state.packets,
-			(unsigned long long)p->state.drops[BWM_DROP_HORIZON],
-			(unsigned long long)p->state.drops[BWM_DROP_AQM],
-			(unsigned long long)p->state.ecn_marks, (unsigned long long)p->state.sparse_packets,
+			(unsigned long long)p->counters.bytes, (unsigned long long)p->counters.packets,
+			(unsigned long long)p->counters.drops[BWM_DROP_HORIZON],
+			(unsigned long long)p->counters.drops[BWM_DROP_AQM],
+			(unsigned long long)p->counters.ecn_marks, (unsigned long long)p->counters.sparse_packets,
 			(unsigned long long)p->queue_delay_ns);
 		n++;
 	}

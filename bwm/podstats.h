@@ -18,6 +18,7 @@ struct pod_stats {
 	struct bwm_pod_meta meta;
 	struct bwm_pod_limit limit;
 	struct bwm_pod_state state;
+	struct bwm_pod_counters counters;   /* summed over CPUs */
 	uint64_t queue_delay_ns;   /* the virtual queue when read: t_last - now, or 0 */
 	double rate_bps;           /* achieved over the sampling interval; < 0 if not sampled */
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Crafted Ethernet + IPv4/IPv6 + TCP packets for running the egress program
- * through BPF_PROG_TEST_RUN (tests/bpf, bench/prog_cost.c).
+ * Crafted Ethernet + IPv4/IPv6 + TCP packets, untagged or behind in-band
+ * VLAN tags, for running the egress program through BPF_PROG_TEST_RUN
+ * (tests/bpf, bench/prog_cost.c).
  */
 #ifndef BWM_TEST_PACKET_H
 #define BWM_TEST_PACKET_H
@@ -59,11 +60,11 @@ static inline size_t packet_ipv6(struct packet *p, const uint8_t saddr[16], cons
 	return sizeof(p->eth) + sizeof(p->v6) + sizeof(p->payload);
 }
 
-/* The checksum over an IPv4 packet's 20-byte header; 0 when the header's
- * own checksum field is right. */
-static inline uint16_t packet_ipv4_checksum(const struct packet *p)
+/* The checksum over the 20-byte IPv4 header at l3_offset of a frame; 0 when
+ * the header's own checksum field is right. */
+static inline uint16_t packet_ipv4_checksum_at(const void *frame, size_t l3_offset)
 {
-	const uint8_t *header = (const uint8_t *)p + sizeof(p->eth);
+	const uint8_t *header = (const uint8_t *)frame + l3_offset;
 	uint32_t sum = 0;
 
 	for (size_t i = 0; i < sizeof(struct iphdr); i += 2) {
@@ -75,6 +76,11 @@ static inline uint16_t packet_ipv4_checksum(const struct packet *p)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+static inline uint16_t packet_ipv4_checksum(const struct packet *p)
+{
+	return packet_ipv4_checksum_at(p, sizeof(p->eth));
 }
 
 /* ECN codepoints (RFC 3168). */
@@ -91,6 +97,39 @@ static inline void packet_set_ecn(struct packet *p, uint8_t ecn)
 	}
 	/* The traffic class's low 2 bits are bits 5-4 of the header's byte 1. */
 	p->v6.ip.flow_lbl[0] = (uint8_t)((p->v6.ip.flow_lbl[0] & ~0x30) | ecn << 4);
+}
+
+/* In-band VLAN tags (802.1Q, and 802.1ad outside it for QinQ) between the
+ * MAC addresses and the ethertype of the frame they tag. */
+#define PACKET_VLAN_TAG_LEN 4
+#define PACKET_MAX_TAGS 2
+
+struct tagged_packet {
+	uint8_t bytes[sizeof(struct packet) + PACKET_MAX_TAGS * PACKET_VLAN_TAG_LEN];
+};
+
+/* Where the IP header of a frame with n_tags in-band tags starts. */
+static inline size_t packet_l3_offset(size_t n_tags)
+{
+	return ETH_HLEN + n_tags * PACKET_VLAN_TAG_LEN;
+}
+
+/* The len-byte frame p behind n_tags (at most PACKET_MAX_TAGS) tags with
+ * these TPIDs, outer first (ETH_P_8021AD, ETH_P_8021Q), VLAN ids 100, 101
+ * and so on. Returns the tagged frame's length. */
+static inline size_t packet_tag(struct tagged_packet *t, const struct packet *p, size_t len,
+				const uint16_t *tpids, size_t n_tags)
+{
+	const size_t macs = 2 * ETH_ALEN;
+
+	memcpy(t->bytes, p, macs);
+	for (size_t i = 0; i < n_tags; i++) {
+		uint16_t tag[2] = { htons(tpids[i]), htons((uint16_t)(100 + i)) };
+
+		memcpy(t->bytes + macs + i * PACKET_VLAN_TAG_LEN, tag, sizeof(tag));
+	}
+	memcpy(t->bytes + macs + n_tags * PACKET_VLAN_TAG_LEN, (const uint8_t *)p + macs, len - macs);
+	return len + n_tags * PACKET_VLAN_TAG_LEN;
 }
 
 #endif /* BWM_TEST_PACKET_H */

@@ -12,6 +12,7 @@
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <linux/tcp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,8 +63,8 @@ struct run_result {
 
 /* Runs the Ethernet egress program once; ctx carries wire_len, tstamp,
  * ingress_ifindex as the kernel would at tc egress. */
-static struct run_result run_out(const struct packet *p, size_t len, uint32_t wire_len,
-				 uint64_t tstamp, uint32_t ingress_ifindex, struct packet *out)
+static struct run_result run_out(const void *p, size_t len, uint32_t wire_len, uint64_t tstamp,
+				 uint32_t ingress_ifindex, void *out, size_t out_size)
 {
 	struct __sk_buff ctx_in = {
 		.wire_len = wire_len, .tstamp = tstamp, .ingress_ifindex = ingress_ifindex,
@@ -73,7 +74,7 @@ static struct run_result run_out(const struct packet *p, size_t len, uint32_t wi
 		    .data_in = p, .data_size_in = len,
 		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
 		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
-		    .data_out = out, .data_size_out = out ? sizeof(*out) : 0,
+		    .data_out = out, .data_size_out = out_size,
 		    .repeat = 1);
 	struct run_result r;
 
@@ -84,10 +85,10 @@ static struct run_result run_out(const struct packet *p, size_t len, uint32_t wi
 	return r;
 }
 
-static struct run_result run(const struct packet *p, size_t len, uint32_t wire_len,
+static struct run_result run(const void *p, size_t len, uint32_t wire_len,
 			     uint64_t tstamp, uint32_t ingress_ifindex)
 {
-	return run_out(p, len, wire_len, tstamp, ingress_ifindex, NULL);
+	return run_out(p, len, wire_len, tstamp, ingress_ifindex, NULL, 0);
 }
 
 static void add_pod_limit(uint32_t id, const char *name, const char *addr, uint32_t ifindex,
@@ -129,6 +130,14 @@ static struct bwm_pod_state pod_state(uint32_t id)
 	return state;
 }
 
+static struct bwm_pod_counters pod_counters(uint32_t id)
+{
+	struct bwm_pod_counters counters;
+
+	assert_int_equal(datapath_pod_counters(dp, id, &counters), 0);
+	return counters;
+}
+
 static int setup(void **unused)
 {
 	struct datapath_options o = { .pin_dir = pin_dir, .max_pods = 64, .queue_fix = true };
@@ -165,7 +174,7 @@ static void non_ip_passes_untouched(void **unused)
 	r = run(&p, len, 1500, 0, 0);
 	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
 	assert_int_equal(r.tstamp, 0);
-	assert_int_equal(pod_state(9).packets, 0);
+	assert_int_equal(pod_counters(9).packets, 0);
 }
 
 /* At 1 Mbit/s a 1500-byte packet takes exactly 12 ms: after the first
@@ -186,8 +195,8 @@ static void check_paced_sequence(uint32_t id, const struct packet *p, size_t len
 		assert_int_equal(r.verdict, TC_ACT_UNSPEC);
 		assert_int_equal(r.tstamp, t0 + n * 12 * MS);
 	}
-	assert_int_equal(pod_state(id).packets, 6);
-	assert_int_equal(pod_state(id).bytes, 6 * 1500);
+	assert_int_equal(pod_counters(id).packets, 6);
+	assert_int_equal(pod_counters(id).bytes, 6 * 1500);
 }
 
 static void ipv4_pod_is_paced(void **unused)
@@ -224,7 +233,7 @@ static void routed_pod_is_found_by_ingress_interface(void **unused)
 	/* Another interface, same address: not the pod. */
 	r = run(&p, len, 1500, 0, 4243);
 	assert_int_equal(r.tstamp, 0);
-	assert_int_equal(pod_state(3).packets, 2);
+	assert_int_equal(pod_counters(3).packets, 2);
 }
 
 static void packet_beyond_horizon_is_dropped_and_counted(void **unused)
@@ -242,8 +251,8 @@ static void packet_beyond_horizon_is_dropped_and_counted(void **unused)
 	for (n = 1; n <= 2; n++)
 		assert_int_equal(run(&p, len, 1500, 0, 0).tstamp, t0 + n * 12 * MS);
 	assert_int_equal(run(&p, len, 1500, 0, 0).verdict, TC_ACT_SHOT);
-	assert_int_equal(pod_state(4).drops[BWM_DROP_HORIZON], 1);
-	assert_int_equal(pod_state(4).packets, 3);
+	assert_int_equal(pod_counters(4).drops[BWM_DROP_HORIZON], 1);
+	assert_int_equal(pod_counters(4).packets, 3);
 	/* A drop does not move the clock. */
 	assert_int_equal(pod_state(4).t_last_ns, t0 + 24 * MS);
 }
@@ -256,8 +265,8 @@ static void unlimited_pod_is_counted_not_paced(void **unused)
 	add_pod(5, "free", "fd00:18::12", 0, 0, 1000 * MS);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(run(&p, len, 9000, 0, 0).tstamp, 0);
-	assert_int_equal(pod_state(5).packets, 3);
-	assert_int_equal(pod_state(5).bytes, 27000);
+	assert_int_equal(pod_counters(5).packets, 3);
+	assert_int_equal(pod_counters(5).bytes, 27000);
 }
 
 static void limit_change_and_removal_take_effect(void **unused)
@@ -307,18 +316,18 @@ static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
 	for (int i = 0; i < 4; i++)
 		run(&bulk, bulk_len, 1500, 0, 0);
 	assert_true(run(&bulk, bulk_len, 1500, 0, 0).tstamp > 0);
-	assert_int_equal(pod_state(10).sparse_packets, 1);
+	assert_int_equal(pod_counters(10).sparse_packets, 1);
 	clock = pod_state(10).t_last_ns;
-	skipped = pod_state(10).sparse_packets;
+	skipped = pod_counters(10).sparse_packets;
 
 	/* wire_len may not be below the packet's length (test_run checks). */
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, 0);
 	assert_int_equal(pod_state(10).t_last_ns, clock + small_ns);
-	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
+	assert_int_equal(pod_counters(10).sparse_packets, skipped + 1);
 	/* Right away again: the flow's own clock (8 x its wire time) says it
 	 * has had its share, so it queues behind the pod's clock. */
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, clock + 2 * small_ns);
-	assert_int_equal(pod_state(10).sparse_packets, skipped + 1);
+	assert_int_equal(pod_counters(10).sparse_packets, skipped + 1);
 }
 
 /* With the queue at the horizon (slow start overshoots there before CoDel
@@ -340,21 +349,21 @@ static void sparse_flow_passes_a_queue_at_the_horizon(void **unused)
 	run(&bulk, bulk_len, 1500, 0, 0);                       /* leaves now */
 	assert_true(run(&bulk, bulk_len, 1500, 0, 0).tstamp > 0);   /* +12 ms */
 	assert_int_equal(run(&bulk, bulk_len, 1500, 0, 0).verdict, TC_ACT_SHOT);
-	assert_int_equal(pod_state(13).drops[BWM_DROP_HORIZON], 1);
+	assert_int_equal(pod_counters(13).drops[BWM_DROP_HORIZON], 1);
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).verdict, TC_ACT_UNSPEC);
-	assert_int_equal(pod_state(13).sparse_packets, 1);
+	assert_int_equal(pod_counters(13).sparse_packets, 1);
 }
 
 /* Sends 1500-byte packets at 1 Mbit/s (12 ms each on the wire) until one
  * is signalled; returns how many were sent, that one included. */
-static int packets_until_signalled(const struct packet *p, size_t len, uint32_t pod,
-				   struct packet *out)
+static int packets_until_signalled(const void *p, size_t len, uint32_t pod, void *out,
+				   size_t out_size)
 {
-	uint64_t signals = pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM];
+	uint64_t signals = pod_counters(pod).ecn_marks + pod_counters(pod).drops[BWM_DROP_AQM];
 
 	for (int n = 1; n <= 20; n++) {
-		run_out(p, len, 1500, 0, 0, out);
-		if (pod_state(pod).ecn_marks + pod_state(pod).drops[BWM_DROP_AQM] > signals)
+		run_out(p, len, 1500, 0, 0, out, out_size);
+		if (pod_counters(pod).ecn_marks + pod_counters(pod).drops[BWM_DROP_AQM] > signals)
 			return n;
 	}
 	return -1;
@@ -377,38 +386,208 @@ static void codel_marks_ecn_capable_packets_and_drops_others(void **unused)
 
 	packet_set_ecn(&p, PACKET_ECT0);
 	add_pod_limit(11, "codel", "198.18.0.21", 0, &limit);
-	assert_int_equal(packets_until_signalled(&p, len, 11, &out), 6);
+	assert_int_equal(packets_until_signalled(&p, len, 11, &out, sizeof(out)), 6);
 	assert_int_equal(out.v4.ip.tos & 3, PACKET_CE);
 	assert_int_equal(packet_ipv4_checksum(&out), 0);
-	assert_int_equal(pod_state(11).ecn_marks, 1);
+	assert_int_equal(pod_counters(11).ecn_marks, 1);
 
 	/* The next signal is due one interval later: the next packet. */
 	packet_set_ecn(&p, PACKET_NOT_ECT);
 	clock = pod_state(11).t_last_ns;
 	assert_int_equal(run(&p, len, 1500, 0, 0).verdict, TC_ACT_SHOT);
-	assert_int_equal(pod_state(11).drops[BWM_DROP_AQM], 1);
+	assert_int_equal(pod_counters(11).drops[BWM_DROP_AQM], 1);
 	assert_int_equal(pod_state(11).t_last_ns, clock);
 
 	/* IPv6: ECN in the traffic class. */
 	add_pod_limit(12, "codel6", "fd00:18::21", 0, &limit);
 	packet_set_ecn(&p6, PACKET_ECT0);
-	assert_int_equal(packets_until_signalled(&p6, len6, 12, &out), 6);
+	assert_int_equal(packets_until_signalled(&p6, len6, 12, &out, sizeof(out)), 6);
 	assert_int_equal(out.v6.ip.flow_lbl[0] & 0x30, 0x30);
-	assert_int_equal(pod_state(12).ecn_marks, 1);
+	assert_int_equal(pod_counters(12).ecn_marks, 1);
 }
 
 /* A 1 ms target with 12 ms packets: the target is at least two packets on
- * the wire (24 ms), so the waits of 12 and 24 ms are not signalled; only
- * from 36 ms on is a wait above it, as with a 30 ms target above. */
+ * the wire (24 ms), so the waits of 0, 12 and 24 ms (a hair less, as time
+ * passes) do not start CoDel's interval; the wait of 36 ms does, and the
+ * interval has grown by as much as the target (23 ms). */
 static void codel_target_is_never_below_two_packets(void **unused)
 {
 	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
 				       .aqm_target_ns = 1 * MS, .aqm_interval_ns = 1 };
-	struct packet p, out;
+	struct packet p;
 	size_t len = packet_v4(&p, "198.18.0.23");
+	uint64_t t0;
 
 	add_pod_limit(14, "codel-floor", "198.18.0.23", 0, &limit);
-	assert_int_equal(packets_until_signalled(&p, len, 14, &out), 6);
+	run(&p, len, 1500, 0, 0);
+	t0 = pod_state(14).t_last_ns;
+	for (int n = 2; n <= 4; n++) {
+		run(&p, len, 1500, 0, 0);
+		assert_int_equal(pod_state(14).aqm.first_above_ns, 0);
+	}
+	run(&p, len, 1500, 0, 0);
+	assert_true(pod_state(14).aqm.first_above_ns >= t0 + 23 * MS);
+}
+
+/* Issue 12, defect 6: many flows, each within its own sparse share, find a
+ * backlogged 1 Mbit/s pod. Before the pod's budget each of them skipped the
+ * queue; now all the pod's sparse packets together get the budget's burst,
+ * 4 quanta (12112 bytes) at a quarter of the rate: 9 packets of 1500 bytes
+ * (48 ms each against the budget, up to 387.6 ms ahead), the bulk flow's
+ * first one included, and the others queue. */
+static void sparse_flows_share_the_pods_budget(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
+				       .sparse_quantum = 3028 };
+	struct packet p;
+	size_t len = packet_v4(&p, "198.18.0.24");
+	int queued = 0;
+
+	add_pod_limit(15, "many-sparse", "198.18.0.24", 0, &limit);
+	p.v4.tcp.source = htons(42000);
+	for (int i = 0; i < 3; i++)   /* a queue: now, ahead (a new flow), queued */
+		run(&p, len, 1500, 0, 0);
+	assert_int_equal(pod_counters(15).sparse_packets, 1);
+	for (int flow = 1; flow <= 64; flow++) {
+		p.v4.tcp.source = htons((uint16_t)(42000 + flow));
+		queued += run(&p, len, 1500, 0, 0).tstamp != 0;
+	}
+	assert_int_equal(pod_counters(15).sparse_packets, 9);
+	assert_int_equal(queued, 64 - 8);
+	assert_int_equal(pod_counters(15).drops[BWM_DROP_HORIZON], 0);
+}
+
+/* Issue 12, defect 7: a packet longer than the horizon allows is shaped,
+ * not dropped. 64 KB GSO packets at 1 and 4 Mbit/s take 524 and 131 ms,
+ * beyond the 100 ms horizon; the horizon is floored at four of them. The
+ * first leaves now, the next ones (60 KB, to stay clear of the floor's
+ * edge) queue behind it until the fifth would leave later than four 64 KB
+ * packets' time; fq's own horizon (10 s) caps the floor. A small packet of
+ * another flow behind them sees the same horizon. */
+static void gso_packets_longer_than_the_horizon_are_shaped(void **unused)
+{
+	static const uint64_t rates[] = { MBIT_S(1), MBIT_S(4) };
+
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		struct bwm_pod_limit limit = { .rate_bytes_per_sec = rates[i], .horizon_ns = 100 * MS,
+					       .horizon_max_ns = 10000 * MS };
+		uint32_t id = 16 + (uint32_t)i;
+		struct packet p;
+		size_t len = packet_v4(&p, "198.18.0.25");
+		uint64_t t0, tx60k = 61440 * 1000000000ULL / rates[i];
+
+		add_pod_limit(id, "big-gso", "198.18.0.25", 0, &limit);
+		assert_int_equal(run(&p, len, 65536, 0, 0).tstamp, 0);
+		t0 = pod_state(id).t_last_ns;
+		for (uint64_t n = 1; n <= 3; n++)
+			assert_int_equal(run(&p, len, 61440, 0, 0).tstamp, t0 + n * tx60k);
+		p.v4.tcp.source = htons(43000);
+		assert_int_equal(run(&p, len, 1500, 0, 0).tstamp,
+				 t0 + 3 * tx60k + 1500 * 1000000000ULL / rates[i]);
+		p.v4.tcp.source = 0;
+		assert_int_equal(run(&p, len, 61440, 0, 0).verdict, TC_ACT_SHOT);
+		assert_int_equal(pod_counters(id).drops[BWM_DROP_HORIZON], 1);
+		assert_int_equal(pod_counters(id).packets, 5);
+		assert_int_equal(datapath_pod_remove(dp, id), 0);
+	}
+}
+
+/* Issue 12, defect 9: frames with in-band VLAN tags (802.1Q; 802.1ad over
+ * 802.1Q) are classified by their source address and CE-marked, not
+ * dropped, for IPv4 and IPv6. */
+static void vlan_tagged_frames_are_paced_and_marked(void **unused)
+{
+	static const uint16_t qinq[] = { ETH_P_8021AD, ETH_P_8021Q };
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = MBIT_S(1), .horizon_ns = 1000 * MS,
+				       .aqm_target_ns = 30 * MS, .aqm_interval_ns = 1,
+				       .flags = BWM_LIMIT_ECN };
+	uint32_t id = 20;
+
+	for (size_t n_tags = 1; n_tags <= 2; n_tags++) {
+		for (int family = 4; family <= 6; family += 2, id++) {
+			const uint16_t *tpids = n_tags == 1 ? &qinq[1] : qinq;
+			struct tagged_packet t, out;
+			struct packet p;
+			size_t l3 = packet_l3_offset(n_tags), len;
+
+			if (family == 4) {
+				len = packet_v4(&p, "198.18.0.26");
+				add_pod_limit(id, "vlan", "198.18.0.26", 0, &limit);
+			} else {
+				len = packet_v6(&p, "fd00:18::26");
+				add_pod_limit(id, "vlan6", "fd00:18::26", 0, &limit);
+			}
+			packet_set_ecn(&p, PACKET_ECT0);
+			len = packet_tag(&t, &p, len, tpids, n_tags);
+			/* As the CoDel test above: the sixth packet is signalled. */
+			assert_int_equal(packets_until_signalled(&t, len, id, &out, sizeof(out)), 6);
+			assert_int_equal(pod_counters(id).ecn_marks, 1);
+			assert_int_equal(pod_counters(id).drops[BWM_DROP_AQM], 0);
+			if (family == 4) {
+				assert_int_equal(out.bytes[l3 + 1] & 3, PACKET_CE);
+				assert_int_equal(packet_ipv4_checksum_at(&out, l3), 0);
+			} else {
+				assert_int_equal(out.bytes[l3 + 1] & 0x30, 0x30);
+			}
+			assert_int_equal(datapath_pod_remove(dp, id), 0);
+		}
+	}
+}
+
+/* Issue 12, defect 8: two threads run the program on one backlogged pod at
+ * once, as two CPUs would; the pod's clock advances by exactly the sum of
+ * their packets' times (10 us each: 1500 bytes at 1.2 Gbit/s) and the
+ * per-CPU counters add up. A primer puts 100 ms of queue ahead first, so
+ * that no packet finds the pod idle while the threads start. */
+#define THREADS 2
+#define THREAD_PACKETS 20000
+#define PRIMER_PACKETS 10000
+
+struct thread_run {
+	const struct packet *p;
+	size_t len;
+	int ok;
+};
+
+static void *run_packets(void *userdata)
+{
+	struct thread_run *t = userdata;
+	struct __sk_buff ctx_in = { .wire_len = 1500 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = t->p, .data_size_in = t->len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in), .repeat = THREAD_PACKETS);
+
+	t->ok = bpf_prog_test_run_opts(datapath_prog_fd(dp, false), &opts) == 0 &&
+		opts.retval == (__u32)TC_ACT_UNSPEC;
+	return NULL;
+}
+
+static void concurrent_cpus_lose_no_charge(void **unused)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = 150000000, .horizon_ns = 60000 * MS };
+	struct __sk_buff ctx_in = { .wire_len = 1500 };
+	struct thread_run runs[THREADS];
+	pthread_t threads[THREADS];
+	struct packet p;
+	size_t len = packet_v4(&p, "198.18.0.27");
+	LIBBPF_OPTS(bpf_test_run_opts, primer, .data_in = &p, .data_size_in = len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in), .repeat = PRIMER_PACKETS);
+	uint64_t t0;
+
+	add_pod_limit(24, "threads", "198.18.0.27", 0, &limit);
+	run(&p, len, 1500, 0, 0);
+	assert_int_equal(bpf_prog_test_run_opts(datapath_prog_fd(dp, false), &primer), 0);
+	t0 = pod_state(24).t_last_ns;
+	for (int i = 0; i < THREADS; i++) {
+		runs[i] = (struct thread_run) { .p = &p, .len = len };
+		assert_int_equal(pthread_create(&threads[i], NULL, run_packets, &runs[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_true(runs[i].ok);
+	}
+	assert_int_equal(pod_state(24).t_last_ns, t0 + THREADS * THREAD_PACKETS * 10000ULL);
+	assert_int_equal(pod_counters(24).packets, 1 + PRIMER_PACKETS + THREADS * THREAD_PACKETS);
+	assert_int_equal(pod_counters(24).drops[BWM_DROP_HORIZON], 0);
 }
 
 static void report_cost_per_packet(void **unused)
@@ -442,6 +621,10 @@ int main(void)
 		cmocka_unit_test(sparse_flow_passes_a_queue_at_the_horizon),
 		cmocka_unit_test(codel_marks_ecn_capable_packets_and_drops_others),
 		cmocka_unit_test(codel_target_is_never_below_two_packets),
+		cmocka_unit_test(sparse_flows_share_the_pods_budget),
+		cmocka_unit_test(gso_packets_longer_than_the_horizon_are_shaped),
+		cmocka_unit_test(vlan_tagged_frames_are_paced_and_marked),
+		cmocka_unit_test(concurrent_cpus_lose_no_charge),
 		cmocka_unit_test(report_cost_per_packet),
 	};
 

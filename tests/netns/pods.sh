@@ -60,12 +60,13 @@ echo "== bwmctl agrees with the maps as bpftool reads them"
 status_json | python3 -c '
 import json, subprocess, sys
 pods = json.load(sys.stdin)["pods"]
-dump = lambda m: {e["formatted"]["key"]: e["formatted"]["value"] for e in json.loads(subprocess.check_output(
+dump = lambda m: {e["formatted"]["key"]: e["formatted"] for e in json.loads(subprocess.check_output(
     ["bpftool", "-j", "map", "dump", "pinned", sys.argv[1] + "/" + m]))}
-limits, state = dump("bwm_pod_limits"), dump("bwm_pod_state")
+limits, counters = dump("bwm_pod_limits"), dump("bwm_pod_counters")
 for p in pods:
-    assert limits[p["id"]]["rate_bytes_per_sec"] * 8 == p["limit_bps"], p
-    assert state[p["id"]]["packets"] == p["packets"], p
+    assert limits[p["id"]]["value"]["rate_bytes_per_sec"] * 8 == p["limit_bps"], p
+    # Per-CPU counters: bwmctl shows their sum.
+    assert sum(c["value"]["packets"] for c in counters[p["id"]]["values"]) == p["packets"], p
 print("bwmctl and bpftool agree on %d pods" % len(pods))' "$PIN_DIR" || fail "bwmctl disagrees with the maps"
 
 echo "== classification by the real kernel: routed and bridged, IPv4 and IPv6"

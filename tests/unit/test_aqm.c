@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* CoDel on the virtual queue and the sparse-flow rule, as the datapath runs them. */
+/* CoDel on the virtual queue, as the datapath runs it. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,6 @@
 #include <cmocka.h>
 
 #include "aqm.h"
-#include "sparse.h"
 
 #define MS 1000000ULL
 static const struct aqm_params params = { .target_ns = 2 * MS, .interval_ns = 20 * MS };
@@ -80,7 +79,7 @@ static void persistent_delay_is_signalled_ever_faster(void **unused)
 	}
 	/* interval/sqrt(n) summed over 1 s gives about (1 s / 20 ms / 2)^2 signals. */
 	assert_in_range(signals, 150, 900);
-	assert_true(s.signalling);
+	assert_true(s.signal_next_ns != 0);
 }
 
 static void queue_below_target_ends_the_episode(void **unused)
@@ -90,9 +89,9 @@ static void queue_below_target_ends_the_episode(void **unused)
 
 	for (int i = 0; i < 100; i++, now += MS)
 		aqm_on_packet(&s, now, 10 * MS, &params);
-	assert_true(s.signalling);
+	assert_true(s.signal_next_ns != 0);
 	assert_false(aqm_on_packet(&s, now, 0, &params));
-	assert_false(s.signalling);
+	assert_int_equal(s.signal_next_ns, 0);
 	assert_int_equal(s.first_above_ns, 0);
 }
 
@@ -104,7 +103,7 @@ static void episode_soon_after_resumes_its_rate(void **unused)
 
 	for (int i = 0; i < 1000; i++, now += MS / 10)
 		aqm_on_packet(&s, now, 10 * MS, &params);
-	count_before = s.count;
+	count_before = aqm_law_count(s.law);
 	assert_true(count_before > 3);
 	aqm_on_packet(&s, now, 0, &params);
 	now += MS;
@@ -112,38 +111,35 @@ static void episode_soon_after_resumes_its_rate(void **unused)
 	 * the signals of the last one rather than from 1. */
 	for (int i = 0; i < 300 && !aqm_on_packet(&s, now, 10 * MS, &params); i++)
 		now += MS / 10;
-	assert_true(s.count > 1);
+	assert_true(aqm_law_count(s.law) > 1);
 }
 
-static void sparse_flow_skips_the_queue(void **unused)
+/* The target never drops below two of the pod's largest packets on the
+ * wire, and the interval grows by as much (CAKE's rule); capped so that
+ * the control law's product fits 64 bits. */
+static void parameters_follow_the_largest_packet(void **unused)
 {
-	struct bwm_flow f = {};
-	const uint64_t rate = 12500000;   /* 100 Mbit/s */
-	uint64_t now = 1000 * MS;
+	static const struct {
+		uint64_t target, interval, big_tx, want_target, want_interval;
+	} cases[] = {
+		/* 1500 B at 100 Mbit/s: 120 us, far below the target */
+		{ 5 * MS, 100 * MS, 120000, 5 * MS, 100 * MS },
+		/* 64 KB at 100 Mbit/s: 5.24 ms */
+		{ 5 * MS, 100 * MS, 5242880, 10485760, 100 * MS + 10485760 - 5 * MS },
+		/* exactly half the target: unchanged */
+		{ 5 * MS, 100 * MS, 2500000, 5 * MS, 100 * MS },
+		/* 192 KB at 1 Mbit/s: 1.57 s; the interval reaches its cap */
+		{ 5 * MS, 4000 * MS, 1572864000, 3145728000, AQM_INTERVAL_MAX_NS },
+		/* 64 KB at 1 Mbit/s: 524 ms */
+		{ 5 * MS, 100 * MS, 524288000, 1048576000, 100 * MS + 1048576000 - 5 * MS },
+	};
 
-	/* A ping-pong: a 100-byte request every 500 us. */
-	for (int i = 0; i < 100; i++, now += 500000)
-		assert_true(sparse_admit(&f, now, 100, 3028, rate));
-}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct aqm_params p = aqm_params_for(cases[i].target, cases[i].interval, cases[i].big_tx);
 
-static void bulk_and_large_packets_wait(void **unused)
-{
-	struct bwm_flow f = {};
-	const uint64_t rate = 12500000;
-	uint64_t now = 1000 * MS;
-	int admitted = 0;
-
-	/* A 64 KB GSO packet is above the quantum. */
-	assert_false(sparse_admit(&f, now, 65536, 3028, rate));
-	/* Full-size frames back to back: the flow's own clock runs 8x the
-	 * pod's rate, so only the first of each 8 frame-times gets through. */
-	for (int i = 0; i < 800; i++, now += 120000)   /* 1500 B at 100 Mbit/s */
-		admitted += sparse_admit(&f, now, 1500, 3028, rate);
-	assert_in_range(admitted, 99, 101);
-	/* Queued behind the pod's clock: busy until that departure. */
-	sparse_queued(&f, now + 50 * MS);
-	assert_false(sparse_admit(&f, now + 49 * MS, 100, 3028, rate));
-	assert_true(sparse_admit(&f, now + 50 * MS, 100, 3028, rate));
+		assert_int_equal(p.target_ns, cases[i].want_target);
+		assert_int_equal(p.interval_ns, cases[i].want_interval);
+	}
 }
 
 int main(void)
@@ -155,8 +151,7 @@ int main(void)
 		cmocka_unit_test(persistent_delay_is_signalled_ever_faster),
 		cmocka_unit_test(queue_below_target_ends_the_episode),
 		cmocka_unit_test(episode_soon_after_resumes_its_rate),
-		cmocka_unit_test(sparse_flow_skips_the_queue),
-		cmocka_unit_test(bulk_and_large_packets_wait),
+		cmocka_unit_test(parameters_follow_the_largest_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The EDT step that the datapath runs, tested here as plain C. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -133,6 +134,69 @@ static void long_run_holds_the_rate(void **state)
 	assert_true(bytes >= rate && bytes <= rate + 65536);
 }
 
+static void commit_of_a_backlogged_packet_adds_its_time(void **state)
+{
+	uint64_t now = 1000 * MS;
+	__u64 clock = now + 3 * MS;
+	struct edt_result r = edt_schedule(now, 0, clock, 1500, 12500000, 100 * MS);
+
+	/* Another CPU added a packet since the schedule read the clock: this
+	 * one leaves after it, not at the time predicted. */
+	clock += 120000;
+	assert_int_equal(edt_commit(&clock, now + 3 * MS, &r), now + 3 * MS + 240000);
+	assert_int_equal(clock, now + 3 * MS + 240000);
+}
+
+static void commit_after_idle_sets_the_clock_or_queues(void **state)
+{
+	uint64_t now = 1000 * MS, seen = 10 * MS;
+	__u64 clock = seen;
+	struct edt_result r = edt_schedule(now, 0, seen, 1500, 12500000, 100 * MS);
+
+	assert_int_equal(r.verdict, EDT_SEND_NOW);
+	assert_int_equal(edt_commit(&clock, seen, &r), 0);
+	assert_int_equal(clock, now);
+
+	/* Another CPU's idle packet moved the clock to now first: this packet
+	 * queues behind it instead of moving the clock back or over it. */
+	clock = now;
+	assert_int_equal(edt_commit(&clock, seen, &r), now + 120000);
+	assert_int_equal(clock, now + 120000);
+
+	/* The other CPU's move was long ago: the packet still leaves now. */
+	clock = now - 5 * MS;
+	assert_int_equal(edt_commit(&clock, seen, &r), 0);
+	assert_int_equal(clock, now - 5 * MS + 120000);
+}
+
+/* Two threads commit backlogged packets to one clock as two CPUs would:
+ * not one charge is lost (a plain load and store loses many here). */
+#define THREAD_PACKETS 1000000
+static __u64 shared_clock;
+
+static void *commit_packets(void *unused)
+{
+	for (int i = 0; i < THREAD_PACKETS; i++) {
+		uint64_t seen = BWM_READ_ONCE(shared_clock);
+		struct edt_result r = edt_schedule(1, 0, seen, 1500, 12500000, UINT64_MAX);
+
+		edt_commit(&shared_clock, seen, &r);
+	}
+	return NULL;
+}
+
+static void concurrent_commits_lose_no_charge(void **state)
+{
+	pthread_t threads[2];
+
+	shared_clock = 1000 * MS;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&threads[i], NULL, commit_packets, NULL), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+	assert_int_equal(shared_clock, 1000 * MS + 2ULL * THREAD_PACKETS * 120000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +210,9 @@ int main(void)
 		cmocka_unit_test(clock_saturates_instead_of_wrapping),
 		cmocka_unit_test(wait_excludes_the_packets_own_wire_time),
 		cmocka_unit_test(long_run_holds_the_rate),
+		cmocka_unit_test(commit_of_a_backlogged_packet_adds_its_time),
+		cmocka_unit_test(commit_after_idle_sets_the_clock_or_queues),
+		cmocka_unit_test(concurrent_commits_lose_no_charge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
