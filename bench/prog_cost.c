@@ -156,7 +156,7 @@ static int add_pods(struct datapath *dp, unsigned n, bool latency_control, uint6
 		bwm_addr_key_from_ipv4(&meta.addrs[0], pod_ipv4(id));
 		pod_ipv6(id, a6);
 		bwm_addr_key_from_ipv6(&meta.addrs[1], a6);
-		r = datapath_pod_update(dp, id, &meta, &limit);
+		r = datapath_pod_update(dp, id, &meta, &limit, NULL);
 		if (r < 0)
 			return log_error_errno(r, "Failed to add pod %u of %u: %m", id, n);
 	}

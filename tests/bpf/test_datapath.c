@@ -109,7 +109,7 @@ static void add_pod_limit(uint32_t id, const char *name, const char *addr, uint3
 		assert_int_equal(inet_pton(AF_INET, addr, &a4), 1);
 		bwm_addr_key_from_ipv4(&meta.addrs[meta.naddrs++], a4);
 	}
-	assert_int_equal(datapath_pod_update(dp, id, &meta, &limit), 0);
+	assert_int_equal(datapath_pod_update(dp, id, &meta, &limit, NULL), 0);
 }
 
 /* Plain EDT: no CoDel, no sparse-flow bypass. */
