@@ -481,7 +481,7 @@ int bwm_egress_l3(struct __sk_buff *skb)
  * Attached to each pod's host-side interface (its veth; a bridge port for a
  * bridged pod), which bwmd sets up like an uplink (bwm/podlinks.c).
  *
- * bwm_from_pod, at tc ingress (traffic from the pod), top to bottom:
+ * bwm_frompod_*, at tc ingress (traffic from the pod), top to bottom:
  *   1. the pod is the one whose interface this is (bwm_pod_by_ifindex);
  *   2. count what it sends (packets, bytes, GSO segments): set against the
  *      segments its egress clock charged on any device, this tells what
@@ -495,7 +495,7 @@ int bwm_egress_l3(struct __sk_buff *skb)
  *   4. write the pod's id into skb->mark (bpf/mark.h), which every device
  *      it reaches next reads: uplinks, tunnels, other pods' interfaces.
  *
- * bwm_to_pod, at tc egress (traffic to the pod):
+ * bwm_topod_*, at tc egress (traffic to the pod):
  *   1. reset the TX queue choice, as on an uplink;
  *   2. a packet from another pod of the node (its mark names the sender,
  *      not yet charged) is charged to the sender's egress clock here, the
@@ -610,26 +610,26 @@ static __always_inline int to_pod(struct __sk_buff *skb, __u32 l2_len)
 }
 
 SEC("tc")
-int bwm_from_pod_eth(struct __sk_buff *skb)
+int bwm_frompod_eth(struct __sk_buff *skb)
 {
 	return from_pod(skb, ETH_HLEN);
 }
 
 SEC("tc")
-int bwm_to_pod_eth(struct __sk_buff *skb)
+int bwm_topod_eth(struct __sk_buff *skb)
 {
 	return to_pod(skb, ETH_HLEN);
 }
 
 /* Pod interfaces without a link-layer header (tun, a pod's ipvlan in L3). */
 SEC("tc")
-int bwm_from_pod_l3(struct __sk_buff *skb)
+int bwm_frompod_l3(struct __sk_buff *skb)
 {
 	return from_pod(skb, 0);
 }
 
 SEC("tc")
-int bwm_to_pod_l3(struct __sk_buff *skb)
+int bwm_topod_l3(struct __sk_buff *skb)
 {
 	return to_pod(skb, 0);
 }

@@ -228,8 +228,8 @@ int datapath_prog_fd(struct datapath *dp, bool l3)
 int datapath_pod_prog_fd(struct datapath *dp, bool to_pod, bool l3)
 {
 	if (to_pod)
-		return bpf_program__fd(l3 ? dp->skel->progs.bwm_to_pod_l3 : dp->skel->progs.bwm_to_pod_eth);
-	return bpf_program__fd(l3 ? dp->skel->progs.bwm_from_pod_l3 : dp->skel->progs.bwm_from_pod_eth);
+		return bpf_program__fd(l3 ? dp->skel->progs.bwm_topod_l3 : dp->skel->progs.bwm_topod_eth);
+	return bpf_program__fd(l3 ? dp->skel->progs.bwm_frompod_l3 : dp->skel->progs.bwm_frompod_eth);
 }
 
 static int write_settings(struct datapath *dp)

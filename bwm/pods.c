@@ -676,3 +676,26 @@ fail:
 	strv_free(ifnames);
 	return -ENOMEM;
 }
+
+int pods_links(const struct pods *p, struct podlink_want **ret, size_t *ret_n)
+{
+	struct podlink_want *wants = calloc(p->n_entries + 1, sizeof(*wants));
+	size_t n = 0;
+
+	if (!wants)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_entries; i++) {
+		const struct plan_pod *pod = &p->entries[i].pod;
+
+		if (!pod->id || !pod->meta.ifindex)
+			continue;
+		wants[n] = (struct podlink_want) { .pod = pod->id, .name = p->entries[i].name,
+						   .ifindex = (int)pod->meta.ifindex,
+						   .own_addrs = pod->meta.naddrs > 0 };
+		snprintf(wants[n].ifname, sizeof(wants[n].ifname), "%s", pod->meta.ifname);
+		n++;
+	}
+	*ret = wants;
+	*ret_n = n;
+	return 0;
+}
