@@ -282,22 +282,18 @@ static __always_inline void mark_charged(struct __sk_buff *skb, const struct bwm
 }
 
 /*
- * The mark its host-side interface wrote identifies a pod on every path:
- * after SNAT, out of a bridge, inside a tunnel (bpf/mark.h). Without one
- * (no program at the pod's interface), the interface a forwarded packet
- * came in on identifies a routed pod even after SNAT; on a bridge that
+ * Without a mark (no program at the pod's interface: pod_interfaces off,
+ * or its interface not set up yet), the interface a forwarded packet came
+ * in on identifies a routed pod even after SNAT; on a bridge that
  * interface is the bridge itself (shared by all its pods, never in the
  * map), so the source address decides there.
  */
-static __always_inline __u32 classify_pod(struct __sk_buff *skb, const struct l3 *l3,
-					  const struct bwm_settings *s)
+static __always_inline __u32 classify_pod(struct __sk_buff *skb, const struct l3 *l3)
 {
 	struct bwm_addr_key key;
 	__u32 ifindex = skb->ingress_ifindex;
-	__u32 *pod, marked = pod_of_mark(skb, s);
+	__u32 *pod;
 
-	if (marked)
-		return s && marked == mark_paced(s->pod_mark_mask, s->pod_mark_shift) ? 0 : marked;
 	if (ifindex) {
 		pod = bpf_map_lookup_elem(&bwm_pod_by_ifindex, &ifindex);
 		if (pod)
@@ -448,16 +444,24 @@ static __always_inline int bwm_egress(struct __sk_buff *skb, __u32 l2_len)
 {
 	const struct bwm_settings *s = settings();
 	struct l3 l3;
-	__u32 pod;
+	__u32 pod, marked;
 	int verdict;
 
 	reset_queue_mapping(skb, s);
+	/* The mark its host-side interface wrote identifies a pod on every
+	 * path: after SNAT, out of a bridge, inside a tunnel (bpf/mark.h). */
+	marked = pod_of_mark(skb, s);
+	if (s && marked == mark_paced(s->pod_mark_mask, s->pod_mark_shift))
+		return TC_ACT_UNSPEC;
 	l3 = find_l3(skb, l2_len);
-	pod = classify_pod(skb, &l3, s);
+	pod = marked ? marked : classify_pod(skb, &l3);
 	if (!pod)
 		return TC_ACT_UNSPEC;
 	verdict = pace_pod(skb, pod, &l3, EGRESS, 1);
-	mark_charged(skb, s);
+	/* A packet known by interface or address has lost those after a
+	 * tunnel; one known by its mark keeps it, and is told so. */
+	if (marked)
+		mark_charged(skb, s);
 	return verdict;
 }
 
