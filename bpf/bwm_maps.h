@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 #include "aqm.h"
+#include "histogram.h"
 #include "sparse.h"
 
 #define BWM_MAX_PODS_DEFAULT 4096
@@ -79,6 +80,7 @@ struct bwm_pod_counters {
 	__u64 drops[BWM_DROP__MAX];
 	__u64 ecn_marks;          /* CoDel's signals as CE marks */
 	__u64 sparse_packets;     /* packets of sparse flows sent ahead of the queue */
+	struct bwm_delay_hist delay;   /* delays stamped on a limited pod's packets (histogram.h) */
 };
 
 /* bwm_flows: sparse-flow state (sparse.h), per pod and flow hash. */
