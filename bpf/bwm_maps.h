@@ -26,6 +26,9 @@
 #define BWM_MAX_ADDRS_PER_POD 16
 #define BWM_POD_NAME_MAX 256
 #define BWM_IFNAME_MAX 16
+/* Kubernetes' namespace (63) and pod name (253) limits, NUL included. */
+#define BWM_K8S_NAMESPACE_MAX 64
+#define BWM_K8S_POD_NAME_MAX 256
 
 /* An IPv6 address, or an IPv4 address mapped into ::ffff:0:0/96, so that one
  * exact-match hash serves dual-stack pods. */
@@ -97,6 +100,9 @@ struct bwm_pod_meta {
 	__u32 ifindex;
 	__u32 naddrs;
 	struct bwm_addr_key addrs[BWM_MAX_ADDRS_PER_POD];
+	/* From the pod file, for metrics labels; "" if not given. */
+	char k8s_namespace[BWM_K8S_NAMESPACE_MAX];
+	char k8s_pod[BWM_K8S_POD_NAME_MAX];
 };
 
 #endif /* BWM_MAPS_H */
