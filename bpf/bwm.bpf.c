@@ -457,7 +457,9 @@ static __always_inline int bwm_egress(struct __sk_buff *skb, __u32 l2_len)
 	/* The mark its host-side interface wrote identifies a pod on every
 	 * path: after SNAT, out of a bridge, inside a tunnel (bpf/mark.h). */
 	marked = pod_of_mark(skb, s);
-	if (s && marked == mark_paced(s->pod_mark_mask, s->pod_mark_shift))
+	/* marked is 0 without the field (pod_interfaces = no), whose
+	 * MARK_PACED would be 0 too. */
+	if (marked && marked == mark_paced(s->pod_mark_mask, s->pod_mark_shift))
 		return TC_ACT_UNSPEC;
 	l3 = find_l3(skb, l2_len);
 	pod = marked ? marked : classify_pod(skb, &l3);

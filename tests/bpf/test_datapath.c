@@ -691,6 +691,25 @@ static void uplink_classifies_by_mark_and_charges_once(void **unused)
 	assert_int_equal(datapath_pod_remove(dp, 21), 0);
 }
 
+/* pod_interfaces = no (no mark field): the uplink classifies by address
+ * and interface as before issue 16, and paces. */
+static void uplink_paces_without_the_mark_field(void **unused)
+{
+	struct packet p;
+	size_t len = packet_v4(&p, "198.18.24.2");
+	struct run_result r;
+
+	assert_int_equal(datapath_set_pod_mark(dp, 0), 0);
+	add_pod(24, "no-mark", "198.18.24.2", 0, MBIT_S(1), 100 * MS);
+	run(&p, len, 1500, 0, 0);
+	r = run(&p, len, 1500, 0, 0);
+	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+	assert_int_not_equal(r.tstamp, 0);
+	assert_int_equal(pod_counters(24).packets, 2);
+	assert_int_equal(datapath_pod_remove(dp, 24), 0);
+	assert_int_equal(datapath_set_pod_mark(dp, POD_MARK_MASK), 0);
+}
+
 /* kubernetes.io/ingress-bandwidth: EDT on the pod's ingress clock at its
  * interface's egress, where an fq is; counted only where none is. */
 static void traffic_to_a_pod_is_shaped_on_its_ingress_clock(void **unused)
@@ -849,6 +868,7 @@ int main(void)
 		cmocka_unit_test(vlan_tagged_frames_are_paced_and_marked),
 		cmocka_unit_test(pod_interface_writes_the_mark_and_counts_spoofing),
 		cmocka_unit_test(uplink_classifies_by_mark_and_charges_once),
+		cmocka_unit_test(uplink_paces_without_the_mark_field),
 		cmocka_unit_test(traffic_to_a_pod_is_shaped_on_its_ingress_clock),
 		cmocka_unit_test(same_node_traffic_is_charged_to_the_sender),
 		cmocka_unit_test(concurrent_cpus_lose_no_charge),
