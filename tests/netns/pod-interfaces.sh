@@ -49,19 +49,6 @@ attached() {   # attached DEV: both pod programs on DEV
 unchanged() {  # unchanged DEV: exactly as before bwm
 	[ "$(snapshot "$1")" = "$(cat "$TMP/before-$1")" ]
 }
-status_json() {
-	in_node "$BWMCTL" --config "$TMP/bwm.conf" --interval 0 --json status
-}
-# field POD PATH: a value from the pod's JSON object, PATH like from_pod.segs.
-field() {
-	status_json | python3 -c '
-import json, sys
-pods = {p["name"]: p for p in json.load(sys.stdin)["pods"]}
-v = pods[sys.argv[1]]
-for k in sys.argv[2].split("."):
-    v = v[k]
-print(v)' "$1" "$2"
-}
 
 echo "== A. qdisc = fq: programs on every pod interface"
 if kernel_has_fq; then uplinks=up0; else uplinks=absent0; fi
@@ -86,13 +73,13 @@ for dev in $PODIFS; do
 			fail "$dev: root changed without fq: $(snapshot "$dev")"
 	fi
 done
-[ "$(field routed-1 ingress.limit_bps)" = 20000000 ] || fail "routed-1: ingress limit $(field routed-1 ingress.limit_bps)"
+[ "$(pod_field routed-1 ingress.limit_bps)" = 20000000 ] || fail "routed-1: ingress limit $(pod_field routed-1 ingress.limit_bps)"
 echo "ok: programs attached$(kernel_has_fq && echo ', fq installed' || echo ', not shaping (no fq), said so')"
 
 # Classified, whatever the kernel: the pod's own ping is counted at its interface.
 ip netns exec "$NS_pod1" ping -c 3 -i 0.05 -W 1 198.18.1.1 >/dev/null || fail "pod1 cannot reach its gateway"
-wait_for 5 python3 -c 'import sys; sys.exit(int(sys.argv[1]) < 3)' "$(field routed-1 from_pod.packets)" ||
-	fail "routed-1: its interface counted $(field routed-1 from_pod.packets) packets"
+wait_for 5 pod_field_at_least routed-1 from_pod.packets 3 ||
+	fail "routed-1: its interface counted $(pod_field routed-1 from_pod.packets) packets"
 echo "ok: counted at its interface without fq as with it"
 
 echo "== an interface that appears later is set up; one that vanishes is forgotten"
@@ -151,49 +138,36 @@ for dev in pod1h pod11h pod12h; do
 	wait_for 10 attached "$dev" || fail "$dev: programs not attached"
 done
 ip netns exec "$NS_pod11" ping -c 5 -i 0.05 -W 1 198.19.0.2 >/dev/null || fail "pod11 cannot reach the peer"
-wait_for 5 python3 -c 'import sys; sys.exit(int(sys.argv[1]) < 5)' "$(field bridged-11 packets)" ||
-	fail "bridged-11: the uplink counted $(field bridged-11 packets) packets by its mark"
+wait_for 5 pod_field_at_least bridged-11 packets 5 ||
+	fail "bridged-11: the uplink counted $(pod_field bridged-11 packets) packets by its mark"
 echo "ok: a bridged pod without addresses is classified at the uplink by its mark"
 
 # pod11, its addresses now listed, sends 200 UDP packets from pod12's
 # address: counted as spoofed, charged to pod11, not to pod12.
 pod_file bridged-11 kubernetes.io/egress-bandwidth=100M bwm.io/interface=pod11h bwm.io/ips=198.18.100.11
 wait_for 10 grep -q "Pod 'bridged-11'.*1 address(es) (updated)" "$TMP/bwmd.log" || fail "bridged-11 not updated"
-before12=$(field bridged-12 bytes)
-before11=$(field bridged-11 packets)
+before12=$(pod_field bridged-12 bytes)
+before11=$(pod_field bridged-11 packets)
 ip -n "$NS_pod11" addr add 198.18.100.12/32 dev eth0 noprefixroute
 ip netns exec "$NS_pod11" sysctl -qw net.ipv4.conf.eth0.arp_ignore=8
-ip netns exec "$NS_pod11" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.18.100.12", 0))
-for _ in range(200):
-    s.sendto(b"x" * 1000, ("198.19.0.2", 9))'
-wait_for 5 python3 -c 'import sys; sys.exit(int(sys.argv[1]) < 200)' "$(field bridged-11 from_pod.spoofed_packets)" ||
-	fail "bridged-11: $(field bridged-11 from_pod.spoofed_packets) packets counted as spoofed"
-[ "$(field bridged-12 bytes)" = "$before12" ] ||
-	fail "bridged-12 was charged for its neighbour's packets: $before12 -> $(field bridged-12 bytes) bytes"
-python3 -c 'import sys; sys.exit(int(sys.argv[2]) - int(sys.argv[1]) < 200)' "$before11" "$(field bridged-11 packets)" ||
-	fail "bridged-11 was not charged for what it sent: $before11 -> $(field bridged-11 packets)"
+udp_send "$NS_pod11" 198.19.0.2 200 1000 198.18.100.12
+wait_for 5 pod_field_at_least bridged-11 from_pod.spoofed_packets 200 ||
+	fail "bridged-11: $(pod_field bridged-11 from_pod.spoofed_packets) packets counted as spoofed"
+[ "$(pod_field bridged-12 bytes)" = "$before12" ] ||
+	fail "bridged-12 was charged for its neighbour's packets: $before12 -> $(pod_field bridged-12 bytes) bytes"
+python3 -c 'import sys; sys.exit(int(sys.argv[2]) - int(sys.argv[1]) < 200)' "$before11" "$(pod_field bridged-11 packets)" ||
+	fail "bridged-11 was not charged for what it sent: $before11 -> $(pod_field bridged-11 packets)"
 echo "ok: spoofed source counted, the sender charged, the neighbour not"
 
 # pod1 sends 2000 packets to 198.19.1.2, which only up1 (not managed) reaches.
-[ "$(field routed-1 escaped_segs)" -lt 100 ] || fail "routed-1 escaped before the test: $(field routed-1 escaped_segs)"
-ip netns exec "$NS_pod1" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(2000):
-    s.sendto(b"x" * 100, ("198.19.1.2", 9))'
-wait_for 5 python3 -c 'import sys; sys.exit(int(sys.argv[1]) < 2000)' "$(field routed-1 escaped_segs)" ||
-	fail "routed-1: escaped $(field routed-1 escaped_segs)"
+[ "$(pod_field routed-1 escaped_segs)" -lt 100 ] || fail "routed-1 escaped before the test: $(pod_field routed-1 escaped_segs)"
+udp_send "$NS_pod1" 198.19.1.2 2000 100
+wait_for 5 pod_field_at_least routed-1 escaped_segs 2000 ||
+	fail "routed-1: escaped $(pod_field routed-1 escaped_segs)"
 wait_for 15 grep -q "Pod 'routed-1': [0-9]* of the [0-9]* packets (GSO segments) it sent through 'pod1h' met no device bwm manages" "$TMP/bwmd.log" ||
 	fail "no warning about routed-1's escape: $(cat "$TMP/bwmd.log")"
 in_node "$BWMCTL" --config "$TMP/bwm.conf" --interval 0 status
-ip netns exec "$NS_pod1" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(2000):
-    s.sendto(b"x" * 100, ("198.19.1.2", 9))'
+udp_send "$NS_pod1" 198.19.1.2 2000 100
 sleep 11
 [ "$(grep -c "Pod 'routed-1': .* met no device bwm manages" "$TMP/bwmd.log")" = 1 ] || fail "warned more than once"
 grep -q "Pod 'bridged-1[12]'.*met no device" "$TMP/bwmd.log" && fail "warned about a pod whose traffic was shaped"
