@@ -120,6 +120,18 @@ rm "$PODS_DIR/half2" "$TMP/shared/half2"
 # Read errors keep the pod: EMFILE (bwmd's descriptors limited so that one
 # more is free, for the directory), then back. ('ip netns exec' execs
 # bwmd: $BWMD_PID is bwmd's own.)
+# bwmd must be idle first: a reconcile still running (half2's removal:
+# the pods directory, the metrics' state file) holds descriptors that are
+# free a moment later, and a limit counted from them leaves two free.
+log_says 3 "Pod 'half2': removed" || fail "half2 not removed"
+fds_settled() {
+	local a b
+	a=$(ls "/proc/$BWMD_PID/fd")
+	sleep 0.2
+	b=$(ls "/proc/$BWMD_PID/fd")
+	[ "$a" = "$b" ]
+}
+wait_for 3 fds_settled || fail "bwmd's descriptors do not settle"
 free_fd=0
 while [ -e "/proc/$BWMD_PID/fd/$free_fd" ]; do free_fd=$((free_fd + 1)); done
 read -r soft hard < <(prlimit --pid "$BWMD_PID" --nofile --noheadings -o SOFT,HARD)
