@@ -21,6 +21,18 @@
  *    packets of 2 passes over all pods, after passes that make every pod
  *    backlogged.
  *
+ *  - "pod_interfaces" (issue 16): the programs on pods' host-side
+ *    interfaces and the uplink's classification by mark, with 2 and 16 000
+ *    pods (the default pod_mark_mask, 0x3fff, carries ids up to 16 382),
+ *    latency control off and on. from_pod (IPv4 from the pod's own
+ *    address, checked against its list) and to_pod (to a backlogged pod,
+ *    ingress clock) with 'repeat' as above; the cases a packet's mark
+ *    decides (to_pod from another pod of the node, which charges both
+ *    clocks; the uplink by mark) one packet per BPF_PROG_TEST_RUN (the
+ *    program rewrites the mark, and 'repeat' runs one skb), against
+ *    to_pod and the uplink by address measured the same way: the mean of
+ *    POD_IF_PACKETS packets per run, median over R runs.
+ *
  * Packet kinds: an IPv4 and an IPv6 packet whose pod is found by source
  * address (bridged pods), an IPv4 packet whose pod is found by ingress
  * interface (routed pods), and an IPv4 packet of no pod (host traffic).
@@ -87,6 +99,18 @@
 #define SPREAD_HORIZON_NS 1000000000000000ULL
 /* Visits pods in steps of a prime that does not divide SPREAD_PODS. */
 #define SPREAD_STRIDE 7919
+/* pod_interfaces: bwm.conf's default field for pod ids in skb->mark, and
+ * the loopback (ifindex 1), BPF_PROG_TEST_RUN's stand-in for the measured
+ * pod's interface (the kernel wants a real device there). The egress
+ * clocks run at 1 Gbit/s (12 us a packet), so that packets one syscall
+ * apart keep them backlogged; the ingress clock at RATE_BYTES_PER_SEC, as
+ * 'repeat' sends it millions of packets. */
+#define POD_MARK_MASK 0x3fffU
+#define POD_IFINDEX 1
+#define POD_IF_EGRESS_RATE 125000000ULL
+#define POD_IF_PACKETS 20000
+#define POD_IF_WARMUP 16
+static const unsigned pod_if_counts[] = { 2, 16000 };
 
 static const unsigned pod_counts[] = { 1, 1000, 65000 };
 
@@ -135,20 +159,32 @@ static size_t build_packet(struct packet *p, enum kind kind, uint32_t pod)
 	return len;
 }
 
-static int add_pods(struct datapath *dp, unsigned n, bool latency_control, uint64_t rate,
-		    uint64_t horizon)
+/* A limit as bwmd would write it from bwm.conf's defaults. */
+static void bench_limit(bool latency_control, uint64_t rate, uint64_t horizon,
+			struct bwm_pod_limit *ret)
 {
 	struct bwm_config config;
-	struct bwm_pod_limit limit;
 
 	config_init_defaults(&config);
 	config.aqm = config.sparse_flows = latency_control;
-	pod_limit_from_config(&config, rate, &limit);
-	limit.horizon_ns = horizon;
+	pod_limit_from_config(&config, rate, ret);
+	ret->horizon_ns = horizon;
 	config_free(&config);
+}
+
+/* Pods 1..n, their egress limited at rate; ingress_rate 0: none. Pod
+ * 'on_loopback' (0: none) has the loopback for its interface. */
+static int add_pods(struct datapath *dp, unsigned n, bool latency_control, uint64_t rate,
+		    uint64_t ingress_rate, uint64_t horizon, uint32_t on_loopback)
+{
+	struct bwm_pod_limit limit, ingress;
+
+	bench_limit(latency_control, rate, horizon, &limit);
+	bench_limit(latency_control, ingress_rate, horizon, &ingress);
 
 	for (uint32_t id = 1; id <= n; id++) {
-		struct bwm_pod_meta meta = { .ifindex = IFINDEX_BASE + id, .naddrs = 2 };
+		struct bwm_pod_meta meta = { .ifindex = id == on_loopback ? POD_IFINDEX : IFINDEX_BASE + id,
+					     .naddrs = 2 };
 		uint8_t a6[16];
 		int r;
 
@@ -156,7 +192,7 @@ static int add_pods(struct datapath *dp, unsigned n, bool latency_control, uint6
 		bwm_addr_key_from_ipv4(&meta.addrs[0], pod_ipv4(id));
 		pod_ipv6(id, a6);
 		bwm_addr_key_from_ipv6(&meta.addrs[1], a6);
-		r = datapath_pod_update(dp, id, &meta, &limit);
+		r = datapath_pod_update(dp, id, &meta, &limit, ingress_rate ? &ingress : NULL);
 		if (r < 0)
 			return log_error_errno(r, "Failed to add pod %u of %u: %m", id, n);
 	}
@@ -207,18 +243,20 @@ static int measure(int prog_fd, enum kind kind, uint32_t pod, unsigned repeat, u
 	return 0;
 }
 
-/* A fresh datapath with n pods. */
-static int open_with_pods(unsigned n, bool latency_control, uint64_t rate, uint64_t horizon,
-			  struct datapath **ret)
+/* A fresh datapath with n pods; pod_if: pod n's interface is the
+ * loopback, and ids are carried in the mark (pod_interfaces). */
+static int open_datapath(unsigned n, bool latency_control, uint64_t rate, uint64_t ingress_rate,
+			 uint64_t horizon, bool pod_if, struct datapath **ret)
 {
-	struct datapath_options o = { .pin_dir = PIN_DIR, .max_pods = MAX_PODS, .queue_fix = true };
+	struct datapath_options o = { .pin_dir = PIN_DIR, .max_pods = MAX_PODS, .queue_fix = true,
+				      .pod_mark_mask = pod_if ? POD_MARK_MASK : 0 };
 	struct datapath *dp = NULL;
 	int r;
 
 	r = datapath_open(&o, &dp);
 	if (r < 0)
 		return log_error_errno(r, "Failed to load the datapath: %m");
-	r = add_pods(dp, n, latency_control, rate, horizon);
+	r = add_pods(dp, n, latency_control, rate, ingress_rate, horizon, pod_if ? n : 0);
 	if (r < 0) {
 		datapath_close(dp);
 		datapath_unpin(PIN_DIR);
@@ -226,6 +264,12 @@ static int open_with_pods(unsigned n, bool latency_control, uint64_t rate, uint6
 	}
 	*ret = dp;
 	return 0;
+}
+
+static int open_with_pods(unsigned n, bool latency_control, uint64_t rate, uint64_t horizon,
+			  struct datapath **ret)
+{
+	return open_datapath(n, latency_control, rate, 0, horizon, false, ret);
 }
 
 static void close_datapath(struct datapath *dp)
@@ -418,6 +462,117 @@ static int print_spread(void)
 	return r;
 }
 
+/* One pod-interface case: a program, a packet and its context. */
+struct pod_if_case {
+	const char *name;
+	bool to_pod, uplink;       /* which program: to_pod / from_pod, or the uplink's */
+	bool one_per_run;          /* repeat 1: the program rewrites the mark */
+	uint32_t src;              /* the packet's IPv4 source, network order */
+	uint32_t mark;
+	uint32_t ifindex;
+	bool stamped;              /* what the program must do to it */
+};
+
+/* Runs a case: 'repeat' times per run, or POD_IF_PACKETS packets one per
+ * BPF_PROG_TEST_RUN (after POD_IF_WARMUP unmeasured ones); ret_ns[runs]
+ * gets each run's mean ns per packet, sorted. */
+static int measure_pod_if(int prog_fd, const struct pod_if_case *c, unsigned repeat,
+			  unsigned runs, uint32_t *ret_ns)
+{
+	struct packet p;
+	size_t len = packet_ipv4(&p, c->src, htonl(0xc6130002));   /* to 198.19.0.2 */
+	struct __sk_buff ctx_in = { .wire_len = WIRE_LEN, .mark = c->mark, .ifindex = c->ifindex };
+	struct __sk_buff ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &p, .data_size_in = len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
+		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		    .repeat = c->one_per_run ? 1 : repeat);
+	unsigned packets = c->one_per_run ? POD_IF_PACKETS : 1;
+
+	packet_set_ecn(&p, PACKET_ECT0);
+	for (unsigned i = 0; i < POD_IF_WARMUP; i++)
+		if (bpf_prog_test_run_opts(prog_fd, &opts) < 0)
+			return log_error_errno(-errno, "BPF_PROG_TEST_RUN failed: %m");
+	for (unsigned run = 0; run < runs; run++) {
+		uint64_t sum = 0;
+
+		for (unsigned i = 0; i < packets; i++) {
+			if (bpf_prog_test_run_opts(prog_fd, &opts) < 0)
+				return log_error_errno(-errno, "BPF_PROG_TEST_RUN failed: %m");
+			if (opts.retval != (__u32)TC_ACT_UNSPEC || (ctx_out.tstamp != 0) != c->stamped)
+				return log_error_errno(-EPROTO, "%s: verdict %u, departure time %llu: not "
+						       "the path to measure", c->name, opts.retval,
+						       (unsigned long long)ctx_out.tstamp);
+			sum += opts.duration;
+		}
+		ret_ns[run] = (uint32_t)(sum / packets);
+	}
+	qsort(ret_ns, runs, sizeof(*ret_ns), cmp_u32);
+	return 0;
+}
+
+/* Pod n's interface as podlinks.c sets it up (an fq there, its addresses
+ * listed); pod 1, the same-node sender, on a fake interface. */
+static int link_pods(struct datapath *dp, uint32_t n)
+{
+	int r = datapath_pod_set_link(dp, n, &(struct bwm_pod_link) {
+		.ifindex = POD_IFINDEX, .flags = BWM_LINK_SHAPE | BWM_LINK_OWN_ADDRS });
+
+	if (r >= 0)
+		r = datapath_pod_set_link(dp, 1, &(struct bwm_pod_link) { .ifindex = IFINDEX_BASE + 1 });
+	return r < 0 ? log_error_errno(r, "Failed to set up the pods' interfaces: %m") : 0;
+}
+
+static int print_pod_interfaces(unsigned repeat, unsigned runs, uint32_t *ns)
+{
+	bool first = true;
+	int r = 0;
+
+	printf("],\n \"pod_interfaces\": [");
+	for (size_t i = 0; r >= 0 && i < sizeof(pod_if_counts) / sizeof(pod_if_counts[0]); i++) {
+		uint32_t n = pod_if_counts[i];
+		/* In this order: to_pod with 'repeat' backlogs the ingress clock
+		 * for the cases that follow it. */
+		const struct pod_if_case cases[] = {
+			{ "from_pod", .src = pod_ipv4(n), .ifindex = POD_IFINDEX },
+			{ "to_pod", .to_pod = true, .src = htonl(0xc6130002), .ifindex = POD_IFINDEX,
+			  .stamped = true },
+			{ "to_pod_one_per_run", .to_pod = true, .one_per_run = true,
+			  .src = htonl(0xc6130002), .ifindex = POD_IFINDEX, .stamped = true },
+			{ "to_pod_same_node", .to_pod = true, .one_per_run = true, .src = pod_ipv4(1),
+			  .mark = 1, .ifindex = POD_IFINDEX, .stamped = true },
+			{ "uplink_by_address_one_per_run", .uplink = true, .one_per_run = true,
+			  .src = pod_ipv4(n), .stamped = true },
+			{ "uplink_by_mark_one_per_run", .uplink = true, .one_per_run = true,
+			  .src = htonl(0xc6130063), .mark = n, .stamped = true },
+		};
+
+		for (int on = 0; r >= 0 && on <= 1; on++) {
+			struct datapath *dp = NULL;
+
+			r = open_datapath(n, on, POD_IF_EGRESS_RATE, RATE_BYTES_PER_SEC, HORIZON_NS, true, &dp);
+			if (r < 0)
+				break;
+			r = link_pods(dp, n);
+			for (size_t k = 0; r >= 0 && k < sizeof(cases) / sizeof(cases[0]); k++) {
+				const struct pod_if_case *c = &cases[k];
+				int fd = c->uplink ? datapath_prog_fd(dp, false)
+						   : datapath_pod_prog_fd(dp, c->to_pod, false);
+
+				r = measure_pod_if(fd, c, repeat, runs, ns);
+				if (r < 0)
+					break;
+				printf("%s\n    {\"pods\": %u, \"latency_control\": %s, \"program\": \"%s\", "
+				       "\"ns_median\": %u, \"ns_min\": %u, \"ns_max\": %u}", first ? "" : ",",
+				       n, on ? "true" : "false", c->name, ns[runs / 2], ns[0], ns[runs - 1]);
+				first = false;
+			}
+			close_datapath(dp);
+		}
+	}
+	return r;
+}
+
 static int read_jit(void)
 {
 	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "re");
@@ -481,6 +636,8 @@ int main(int argc, char **argv)
 		r = print_threads(repeat, runs, ns);
 	if (r >= 0)
 		r = print_spread();
+	if (r >= 0)
+		r = print_pod_interfaces(repeat, runs, ns);
 	printf("\n]}\n");
 	free(ns);
 	return r < 0 ? 1 : 0;

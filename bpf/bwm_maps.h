@@ -38,10 +38,16 @@ struct bwm_addr_key {
 
 /* bwm_settings[0]: datapath-wide switches, written by bwmd. */
 #define BWM_SETTING_QUEUE_FIX (1U << 0)
+/* Pods' host-side interfaces carry the pod's id in skb->mark (issue 16). */
+#define BWM_SETTING_POD_MARK  (1U << 1)
 
 struct bwm_settings {
 	__u32 flags;
 	__u32 reserved;
+	/* Issue 16: the bits of skb->mark that carry a pod's identity from
+	 * its host-side interface to the device it leaves by (bpf/mark.h). */
+	__u32 pod_mark_mask;      /* contiguous */
+	__u32 pod_mark_shift;     /* its lowest bit */
 };
 
 /* bwm_pod_limits[pod id]: the pod's egress limit, written by bwmd. */
@@ -84,11 +90,16 @@ struct bwm_pod_counters {
 	__u64 ecn_marks;          /* CoDel's signals as CE marks */
 	__u64 sparse_packets;     /* packets of sparse flows sent ahead of the queue */
 	struct bwm_delay_hist delay;   /* delays stamped on a limited pod's packets (histogram.h) */
+	/* Issue 16: the GSO segments of every packet this hook handled for
+	 * the pod, sent or dropped; a pod's egress segments, set against
+	 * those seen on its interface (bwm_pod_link_counters), tell what
+	 * escaped. Segments, not bytes: encapsulation changes the bytes. */
+	__u64 segs;
 };
 
 /* bwm_flows: sparse-flow state (sparse.h), per pod and flow hash. */
 struct bwm_flow_key {
-	__u32 pod;
+	__u32 pod;                /* | BWM_FLOW_INGRESS for the pod's ingress */
 	__u32 hash;
 };
 
@@ -103,6 +114,37 @@ struct bwm_pod_meta {
 	/* From the pod file, for metrics labels; "" if not given. */
 	char k8s_namespace[BWM_K8S_NAMESPACE_MAX];
 	char k8s_pod[BWM_K8S_POD_NAME_MAX];
+};
+
+/*
+ * Issue 16: pods' host-side interfaces. The programs there (bwm.bpf.c,
+ * "Pod interfaces") identify the pod by the interface its traffic comes in
+ * by, and shape kubernetes.io/ingress-bandwidth on the way to it with
+ * maps of the same layout as the egress ones: bwm_pod_ingress_limits,
+ * bwm_pod_ingress_state and bwm_pod_ingress_counters, indexed by pod id.
+ */
+
+/* A flow key's pod with this bit is the pod's ingress direction: a TCP
+ * connection's two directions share one skb->hash. */
+#define BWM_FLOW_INGRESS (1U << 31)
+
+/* bwm_pod_links[pod id]: written by bwmd for the interface it set up. */
+#define BWM_LINK_SHAPE      (1U << 0)  /* an EDT qdisc (fq) there: packets to the pod may be stamped */
+#define BWM_LINK_OWN_ADDRS  (1U << 1)  /* the pod lists its addresses: other sources are spoofed */
+
+struct bwm_pod_link {
+	__u32 ifindex;            /* the interface the flags are about; 0: none */
+	__u32 flags;              /* BWM_LINK_* */
+};
+
+/* bwm_pod_link_counters[pod id]: per CPU, zeroed with the pod's state;
+ * what came in from the pod on its interface. */
+struct bwm_pod_link_counters {
+	__u64 packets;
+	__u64 bytes;              /* skb->len */
+	__u64 segs;               /* GSO segments (1 for a packet without GSO) */
+	__u64 spoofed_packets;    /* with a source address that is not the pod's */
+	__u64 spoofed_bytes;
 };
 
 #endif /* BWM_MAPS_H */

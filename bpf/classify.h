@@ -48,4 +48,22 @@ static __always_inline int bwm_addr_key_is_ipv4(const struct bwm_addr_key *key)
 	return key->addr[10] == 0xff && key->addr[11] == 0xff;
 }
 
+/* The source addresses a host uses before, or beside, the ones it is
+ * given (issue 16): unspecified (:: and 0.0.0.0: DAD, DHCP) and IPv6
+ * link-local (fe80::/10: neighbour discovery). A pod sending from them
+ * is not spoofing. */
+static __always_inline int bwm_addr_key_is_link_scope(const struct bwm_addr_key *key)
+{
+	int i;
+
+	if (key->addr[0] == 0xfe && (key->addr[1] & 0xc0) == 0x80)
+		return 1;
+	for (i = 0; i < 16; i++)
+		if (key->addr[i] && !(i == 10 || i == 11))
+			return 0;
+	/* ::, or ::ffff:0.0.0.0 */
+	return (key->addr[10] == 0 && key->addr[11] == 0) ||
+	       (key->addr[10] == 0xff && key->addr[11] == 0xff);
+}
+
 #endif /* BWM_CLASSIFY_H */

@@ -13,6 +13,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "mark.h"
 #include "util.h"
 
 enum key_type {
@@ -24,6 +25,7 @@ enum key_type {
 	KEY_LOG_LEVEL,
 	KEY_QDISC_MODE,
 	KEY_AUTO_BOOL,
+	KEY_MARK_MASK,
 };
 
 struct key_spec {
@@ -52,6 +54,8 @@ static const struct key_spec keys[] = {
 	{ "datapath", "fq_buckets_log", KEY_U32,        FIELD(fq_buckets_log), 1, 18 },
 	{ "datapath", "fq_limit",       KEY_U32,        FIELD(fq_limit), 1, 1000000 },
 	{ "datapath", "fq_flow_limit",  KEY_U32,        FIELD(fq_flow_limit), 1, 1000000 },
+	{ "datapath", "pod_interfaces", KEY_BOOL,       FIELD(pod_interfaces), 0, 0 },
+	{ "datapath", "pod_mark_mask",  KEY_MARK_MASK,  FIELD(pod_mark_mask), 0, 0 },
 	{ "latency", "aqm",            KEY_BOOL,     FIELD(aqm), 0, 0 },
 	{ "latency", "target",         KEY_DURATION, FIELD(aqm_target_ns), 10000ULL, 1000000000ULL },
 	{ "latency", "interval",       KEY_DURATION, FIELD(aqm_interval_ns), 100000ULL, 4000000000ULL },
@@ -89,6 +93,10 @@ void config_init_defaults(struct bwm_config *ret)
 		.fq_buckets_log = 10,  /* 1024 buckets per TX queue, fq's default */
 		.fq_limit = 10000,
 		.fq_flow_limit = 1000,
+		/* Bits 0-13: below kube-proxy's 0x4000 and 0x8000, outside
+		 * Calico's 0xffff0000 (bwm.conf(5) lists who uses what). */
+		.pod_interfaces = true,
+		.pod_mark_mask = 0x3fff,
 		/* RFC 8289's defaults. Sparse flows skip the queue, so its depth
 		 * is the bulk flows' own: measured (docs/design.md), 2 ms / 20 ms
 		 * cost 4.6% of a 100 Mbit/s pod's goodput for no gain in the
@@ -274,6 +282,19 @@ static int parse_value(const struct key_spec *k, const char *value, struct bwm_c
 		}
 		*(int *)field = b;
 		return 0;
+	case KEY_MARK_MASK:
+		errno = 0;
+		u = strtoull(value, &end, 0);
+		if (errno || end == value || *end || value[0] == '-' || u > UINT32_MAX) {
+			*ret_reason = "expected a 32-bit mask such as 0x3fff";
+			return -EINVAL;
+		}
+		if (!mark_mask_is_contiguous((uint32_t)u) || (u >> mark_mask_shift((uint32_t)u)) < 3) {
+			*ret_reason = "expected contiguous bits, at least two of them";
+			return -EINVAL;
+		}
+		*(uint32_t *)field = (uint32_t)u;
+		return 0;
 	case KEY_QDISC_MODE:
 		if (strcasecmp(value, "fq") == 0)
 			*(enum bwm_qdisc_mode *)field = BWM_QDISC_FQ;
@@ -375,6 +396,15 @@ int config_load(const char *path, bool missing_ok, struct bwm_config *ret)
 	}
 	iniparser_freedict(ini);
 
+	/* Every pod id must fit the mark's field, below its MARK_PACED. */
+	if (r == 0 && config.pod_interfaces &&
+	    config.max_pods > mark_paced(config.pod_mark_mask, mark_mask_shift(config.pod_mark_mask))) {
+		log_error("%s: [bwm] max_pods = %u does not fit [datapath] pod_mark_mask = 0x%x, which "
+			  "carries pod ids up to %u: widen the mask, or lower max_pods", path,
+			  config.max_pods, config.pod_mark_mask,
+			  mark_paced(config.pod_mark_mask, mark_mask_shift(config.pod_mark_mask)) - 1);
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		config_free(&config);
 		return r;

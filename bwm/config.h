@@ -41,6 +41,10 @@ struct bwm_config {
 	uint32_t fq_buckets_log;   /* fq flow table: 2^n buckets per TX queue */
 	uint32_t fq_limit;         /* fq packet limit per TX queue */
 	uint32_t fq_flow_limit;    /* fq packet limit per flow */
+	/* Issue 16: programs and fq on pods' host-side interfaces (identity,
+	 * ingress limits, same-node traffic), and the mark bits they use. */
+	bool pod_interfaces;
+	uint32_t pod_mark_mask;    /* contiguous; room for max_pods ids (bpf/mark.h) */
 
 	/* [latency]: bounded latency under load (bpf/aqm.h, bpf/sparse.h) */
 	bool aqm;                  /* CoDel on each pod's virtual queue */

@@ -14,11 +14,13 @@
 #include "bigtcp_links.h"
 #include "config.h"
 #include "datapath.h"
+#include "escapes.h"
 #include "instance.h"
 #include "log.h"
 #include "metrics_export.h"
 #include "netlink.h"
 #include "notify.h"
+#include "podlinks.h"
 #include "pods.h"
 #include "podwatch.h"
 #include "uplinks.h"
@@ -27,6 +29,9 @@
 /* A reconcile that could not finish (a map write failed, a file was being
  * written) runs again after this. */
 #define RETRY_USEC (1000000ULL)
+/* How often the pods' counters are looked at for traffic that escaped
+ * every managed device (issue 16). */
+#define ESCAPE_CHECK_USEC (10 * 1000000ULL)
 
 struct daemon {
 	char *config_path;
@@ -37,6 +42,9 @@ struct daemon {
 	struct datapath *dp;
 	struct pods *pods;
 	struct bigtcp_links *bigtcp;
+	struct podlinks *podlinks;            /* issue 16: pods' host-side interfaces */
+	struct escapes *escapes;
+	sd_event_source *escape_check;
 	struct uplink *uplinks;
 	size_t n_uplinks;
 	struct instance_lock *lock;
@@ -163,6 +171,36 @@ static void notify_status(struct daemon *d, const struct pods_summary *s)
 		       s->enforced, s->pending, s->errors, count_active_uplinks(d), d->n_uplinks);
 }
 
+static void apply_podlinks(struct daemon *d)
+{
+	struct uplink_env env = uplink_env(d);
+	_cleanup_free_ struct podlink_want *wants = NULL;
+	size_t n = 0;
+
+	if (pods_links(d->pods, &wants, &n) >= 0)
+		podlinks_apply(d->podlinks, &env, wants, n);
+}
+
+/* Issue 16: a limited pod's traffic that met no managed device. */
+static int on_escape_check(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	_cleanup_free_ struct podlink_want *pods = NULL;
+	char managed[256] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_uplinks; i++)
+		if (d->uplinks[i].active)
+			snprintf(managed + strlen(managed), sizeof(managed) - strlen(managed), "%s'%s'",
+				 managed[0] ? ", " : "", d->uplinks[i].name);
+	snprintf(managed + strlen(managed), sizeof(managed) - strlen(managed), "%sthe pods' interfaces",
+		 managed[0] ? " and " : "");
+	if (d->config.pod_interfaces && pods_links(d->pods, &pods, &n) >= 0)
+		escapes_check(d->escapes, d->dp, pods, n, managed);
+	sd_event_source_set_time_relative(s, ESCAPE_CHECK_USEC);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
 /* The metrics: bwmd's own part always (for bwmctl), the textfile too when
  * it is time. */
 static void write_metrics(struct daemon *d, bool textfile)
@@ -228,6 +266,7 @@ static void reconcile_now(struct daemon *d)
 		bigtcp_links_pods(d->bigtcp, d->sk, &d->config, ifindexes, ifnames, n);
 	free(ifindexes);
 	strv_free(ifnames);
+	apply_podlinks(d);
 	notify_status(d, &summary);
 }
 
@@ -363,6 +402,7 @@ static int reload(struct daemon *d)
 	d->config = next;
 	log_set_max_level(d->config.log_level);
 	datapath_set_queue_fix(d->dp, d->config.queue_fix);
+	datapath_set_pod_mark(d->dp, d->config.pod_interfaces ? d->config.pod_mark_mask : 0);
 	apply_uplinks(d);
 	for (size_t i = 0; i < d->n_uplinks; i++)
 		if (d->uplinks[i].active && (qdisc_changed || bigtcp_changed))
@@ -414,6 +454,7 @@ static int open_everything(struct daemon *d)
 		.max_pods = d->config.max_pods,
 		.max_flows = d->config.max_flows,
 		.queue_fix = d->config.queue_fix,
+		.pod_mark_mask = d->config.pod_interfaces ? d->config.pod_mark_mask : 0,
 	};
 	sigset_t mask;
 	int r;
@@ -459,6 +500,10 @@ static int open_everything(struct daemon *d)
 	if (r < 0)
 		return r;
 	r = bigtcp_links_new(&d->bigtcp);
+	if (r >= 0)
+		r = podlinks_new(&d->podlinks);
+	if (r >= 0)
+		r = escapes_new(&d->escapes);
 	if (r < 0)
 		return log_error_errno(r, "Out of memory: %m");
 	r = pods_new(d->config.max_pods, &d->pods);
@@ -481,6 +526,9 @@ static int open_everything(struct daemon *d)
 		r = sd_event_source_set_enabled(d->retry, SD_EVENT_OFF);
 	if (r >= 0)
 		r = sd_event_add_time(d->event, &d->resync, CLOCK_MONOTONIC, 0, 0, on_resync, d);
+	if (r >= 0)
+		r = sd_event_add_time_relative(d->event, &d->escape_check, CLOCK_MONOTONIC,
+					       ESCAPE_CHECK_USEC, 0, on_escape_check, d);
 	if (r >= 0)
 		r = sd_event_add_time(d->event, &d->metrics_timer, CLOCK_MONOTONIC, 0, 0, on_metrics_timer, d);
 	if (r >= 0)
@@ -527,6 +575,7 @@ int daemon_run(struct daemon *d)
 
 		for (size_t i = 0; i < d->n_uplinks; i++)
 			uplink_teardown(&env, &d->uplinks[i]);
+		podlinks_teardown_all(d->podlinks, &env);
 		bigtcp_links_restore_all(d->bigtcp, d->sk, &d->config);
 		d->dp = datapath_close(d->dp);
 		datapath_unpin(d->config.pin_dir);
@@ -545,11 +594,14 @@ struct daemon *daemon_free(struct daemon *d)
 	sd_event_source_disable_unref(d->reconcile_pending);
 	sd_event_source_disable_unref(d->retry);
 	sd_event_source_disable_unref(d->resync);
+	sd_event_source_disable_unref(d->escape_check);
 	sd_event_source_disable_unref(d->metrics_timer);
 	metrics_export_free(d->metrics);
 	sd_event_unref(d->event);
 	pods_free(d->pods);
 	bigtcp_links_free(d->bigtcp);
+	podlinks_free(d->podlinks);
+	escapes_free(d->escapes);
 	datapath_close(d->dp);
 	link_monitor_close(d->links);
 	netlink_close(d->sk);
@@ -586,6 +638,9 @@ int daemon_cleanup(const char *config_path)
 		return r;
 	}
 	r = uplinks_cleanup_all(sk, &config);
+	r2 = podlinks_cleanup_all(sk, &config);
+	if (r >= 0)
+		r = r2;
 	bigtcp_links_restore_all(NULL, sk, &config);
 	r2 = datapath_unpin(config.pin_dir);
 	if (r2 < 0)

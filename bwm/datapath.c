@@ -18,6 +18,7 @@
 
 #include "bwm.skel.h"
 #include "log.h"
+#include "mark.h"
 #include "pod_counters.h"
 #include "util.h"
 
@@ -30,6 +31,7 @@ struct datapath {
 	struct bwm_bpf *skel;
 	char *pin_dir;
 	uint32_t max_pods;
+	struct bwm_settings settings;   /* as written to bwm_settings[0] */
 };
 
 static int pin_program(struct bpf_program *prog, const char *pin_dir)
@@ -49,6 +51,9 @@ static int set_capacity(struct bwm_bpf *skel, uint32_t max_pods, uint32_t max_fl
 	struct bpf_map *per_pod[] = {
 		skel->maps.bwm_pod_by_ifindex, skel->maps.bwm_pod_limits,
 		skel->maps.bwm_pod_state, skel->maps.bwm_pod_counters, skel->maps.bwm_pod_meta,
+		skel->maps.bwm_pod_ingress_limits, skel->maps.bwm_pod_ingress_state,
+		skel->maps.bwm_pod_ingress_counters, skel->maps.bwm_pod_links,
+		skel->maps.bwm_pod_link_counters,
 	};
 	int r;
 
@@ -195,7 +200,8 @@ int datapath_open(const struct datapath_options *options, struct datapath **ret)
 		}
 	}
 
-	r = datapath_set_queue_fix(dp, options->queue_fix);
+	dp->settings.flags = options->queue_fix ? BWM_SETTING_QUEUE_FIX : 0;
+	r = datapath_set_pod_mark(dp, options->pod_mark_mask);
 	if (r < 0) {
 		dp = datapath_close(TAKE_PTR(dp));
 		return log_error_errno(r, "Failed to write datapath settings: %m");
@@ -219,41 +225,111 @@ int datapath_prog_fd(struct datapath *dp, bool l3)
 	return bpf_program__fd(l3 ? dp->skel->progs.bwm_egress_l3 : dp->skel->progs.bwm_egress_eth);
 }
 
-int datapath_set_queue_fix(struct datapath *dp, bool on)
+int datapath_pod_prog_fd(struct datapath *dp, bool to_pod, bool l3)
 {
-	struct bwm_settings settings = { .flags = on ? BWM_SETTING_QUEUE_FIX : 0 };
+	if (to_pod)
+		return bpf_program__fd(l3 ? dp->skel->progs.bwm_topod_l3 : dp->skel->progs.bwm_topod_eth);
+	return bpf_program__fd(l3 ? dp->skel->progs.bwm_frompod_l3 : dp->skel->progs.bwm_frompod_eth);
+}
+
+static int write_settings(struct datapath *dp)
+{
 	uint32_t key = 0;
 
 	return bpf_map__update_elem(dp->skel->maps.bwm_settings, &key, sizeof(key),
-				    &settings, sizeof(settings), BPF_ANY);
+				    &dp->settings, sizeof(dp->settings), BPF_ANY);
 }
 
-static void egress_hook(struct bpf_tc_hook *hook, int ifindex)
+int datapath_set_queue_fix(struct datapath *dp, bool on)
+{
+	dp->settings.flags = (dp->settings.flags & ~BWM_SETTING_QUEUE_FIX) |
+			     (on ? BWM_SETTING_QUEUE_FIX : 0);
+	return write_settings(dp);
+}
+
+int datapath_set_pod_mark(struct datapath *dp, uint32_t mask)
+{
+	dp->settings.flags &= ~BWM_SETTING_POD_MARK;
+	dp->settings.pod_mark_mask = mask;
+	dp->settings.pod_mark_shift = mask ? mark_mask_shift(mask) : 0;
+	if (mask)
+		dp->settings.flags |= BWM_SETTING_POD_MARK;
+	return write_settings(dp);
+}
+
+static void tc_hook(struct bpf_tc_hook *hook, int ifindex, enum bpf_tc_attach_point where)
 {
 	memset(hook, 0, sizeof(*hook));
 	hook->sz = sizeof(*hook);
 	hook->ifindex = ifindex;
-	hook->attach_point = BPF_TC_EGRESS;
+	hook->attach_point = where;
+}
+
+static void egress_hook(struct bpf_tc_hook *hook, int ifindex)
+{
+	tc_hook(hook, ifindex, BPF_TC_EGRESS);
+}
+
+static const char *hook_name(enum bpf_tc_attach_point where)
+{
+	return where == BPF_TC_INGRESS ? "ingress" : "egress";
+}
+
+/* prog_fd at clsact's hook where; *ret_created_clsact: bwm made clsact. */
+static int attach_at(int ifindex, const char *ifname, enum bpf_tc_attach_point where, int prog_fd,
+		     bool *ret_created_clsact)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY,
+		    .flags = BPF_TC_F_REPLACE, .prog_fd = prog_fd);
+	struct bpf_tc_hook hook;
+	int r;
+
+	tc_hook(&hook, ifindex, where);
+	/* Another tool's clsact is fine to share. */
+	r = bpf_tc_hook_create(&hook);
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
+	*ret_created_clsact |= r == 0;
+	r = bpf_tc_attach(&hook, &opts);
+	if (r < 0)
+		return log_error_errno(r, "Failed to attach the %s program to '%s': %m", hook_name(where),
+				       ifname);
+	return 0;
+}
+
+static int detach_at(int ifindex, const char *ifname, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY);
+	struct bpf_tc_hook hook;
+	int r;
+
+	tc_hook(&hook, ifindex, where);
+	r = bpf_tc_detach(&hook, &opts);
+	if (r < 0 && r != -ENOENT && r != -EINVAL)
+		return log_error_errno(r, "Failed to detach the %s program from '%s': %m", hook_name(where),
+				       ifname);
+	return 0;
 }
 
 int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l3,
 		    bool *ret_created_clsact)
 {
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY,
-		    .flags = BPF_TC_F_REPLACE, .prog_fd = datapath_prog_fd(dp, l3));
-	struct bpf_tc_hook hook;
+	*ret_created_clsact = false;
+	return attach_at(ifindex, ifname, BPF_TC_EGRESS, datapath_prog_fd(dp, l3), ret_created_clsact);
+}
+
+int datapath_attach_pod(struct datapath *dp, int ifindex, const char *ifname, bool l3,
+			bool *ret_created_clsact)
+{
 	int r;
 
-	egress_hook(&hook, ifindex);
-	/* Another tool's clsact is fine to share. */
-	r = bpf_tc_hook_create(&hook);
-	if (r < 0 && r != -EEXIST)
-		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
-	*ret_created_clsact = r == 0;
-	r = bpf_tc_attach(&hook, &opts);
-	if (r < 0)
-		return log_error_errno(r, "Failed to attach the egress program to '%s': %m", ifname);
-	return 0;
+	*ret_created_clsact = false;
+	r = attach_at(ifindex, ifname, BPF_TC_INGRESS, datapath_pod_prog_fd(dp, false, l3),
+		      ret_created_clsact);
+	if (r >= 0)
+		r = attach_at(ifindex, ifname, BPF_TC_EGRESS, datapath_pod_prog_fd(dp, true, l3),
+			      ret_created_clsact);
+	return r;
 }
 
 bool datapath_is_attached(int ifindex)
@@ -267,15 +343,15 @@ bool datapath_is_attached(int ifindex)
 
 int datapath_detach(int ifindex, const char *ifname)
 {
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY);
-	struct bpf_tc_hook hook;
-	int r;
+	return detach_at(ifindex, ifname, BPF_TC_EGRESS);
+}
 
-	egress_hook(&hook, ifindex);
-	r = bpf_tc_detach(&hook, &opts);
-	if (r < 0 && r != -ENOENT && r != -EINVAL)
-		return log_error_errno(r, "Failed to detach the egress program from '%s': %m", ifname);
-	return 0;
+int datapath_detach_pod(int ifindex, const char *ifname)
+{
+	int r = detach_at(ifindex, ifname, BPF_TC_INGRESS);
+	int r2 = detach_at(ifindex, ifname, BPF_TC_EGRESS);
+
+	return r < 0 ? r : r2;
 }
 
 int datapath_remove_clsact(int ifindex, const char *ifname)
@@ -310,9 +386,11 @@ static int check_id(const struct datapath *dp, uint32_t id)
 	return id == 0 || id >= dp->max_pods ? -ERANGE : 0;
 }
 
-int datapath_pod_new(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit)
+int datapath_pod_new(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit,
+		     const struct bwm_pod_limit *ingress_limit)
 {
 	struct bwm_pod_state zero = {};
+	struct bwm_pod_link no_link = {};
 	int r = check_id(dp, id);
 
 	if (r < 0)
@@ -321,19 +399,51 @@ int datapath_pod_new(struct datapath *dp, uint32_t id, const struct bwm_pod_limi
 				 BPF_ANY);
 	if (r >= 0)
 		r = pod_counters_zero(bpf_map__fd(dp->skel->maps.bwm_pod_counters), id);
+	/* Issue 16: the pod's ingress clock, its interface's counters and
+	 * flags, as a previous holder of the id left them, go too. */
+	if (r >= 0)
+		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_ingress_state, &id, sizeof(id), &zero,
+					 sizeof(zero), BPF_ANY);
+	if (r >= 0)
+		r = pod_counters_zero(bpf_map__fd(dp->skel->maps.bwm_pod_ingress_counters), id);
+	if (r >= 0)
+		r = pod_link_counters_zero(bpf_map__fd(dp->skel->maps.bwm_pod_link_counters), id);
+	if (r >= 0)
+		r = bpf_map__update_elem(dp->skel->maps.bwm_pod_links, &id, sizeof(id), &no_link,
+					 sizeof(no_link), BPF_ANY);
 	if (r < 0)
 		return r;
-	return datapath_pod_set_limit(dp, id, limit);
+	return datapath_pod_set_limits(dp, id, limit, ingress_limit);
 }
 
-int datapath_pod_set_limit(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit)
+int datapath_pod_set_limits(struct datapath *dp, uint32_t id, const struct bwm_pod_limit *limit,
+			    const struct bwm_pod_limit *ingress_limit)
 {
 	int r = check_id(dp, id);
 
 	if (r < 0)
 		return r;
+	r = bpf_map__update_elem(dp->skel->maps.bwm_pod_ingress_limits, &id, sizeof(id),
+				 ingress_limit, sizeof(*ingress_limit), BPF_ANY);
+	if (r < 0)
+		return r;
 	return bpf_map__update_elem(dp->skel->maps.bwm_pod_limits, &id, sizeof(id), limit,
 				    sizeof(*limit), BPF_ANY);
+}
+
+int datapath_pod_set_link(struct datapath *dp, uint32_t id, const struct bwm_pod_link *link)
+{
+	int r = check_id(dp, id);
+
+	if (r < 0)
+		return r;
+	return bpf_map__update_elem(dp->skel->maps.bwm_pod_links, &id, sizeof(id), link,
+				    sizeof(*link), BPF_ANY);
+}
+
+int datapath_pod_link(struct datapath *dp, uint32_t id, struct bwm_pod_link *ret)
+{
+	return bpf_map__lookup_elem(dp->skel->maps.bwm_pod_links, &id, sizeof(id), ret, sizeof(*ret), 0);
 }
 
 int datapath_pod_set_meta(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta)
@@ -355,7 +465,7 @@ int datapath_pod_drop(struct datapath *dp, uint32_t id)
 
 	if (r < 0)
 		return r;
-	r = datapath_pod_set_limit(dp, id, &no_limit);
+	r = datapath_pod_set_limits(dp, id, &no_limit, &no_limit);
 	if (r < 0)
 		return r;
 	r = bpf_map__delete_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), 0);
@@ -394,8 +504,9 @@ int datapath_key_delete(struct datapath *dp, const struct plan_key *key, uint32_
 }
 
 int datapath_pod_update(struct datapath *dp, uint32_t id, const struct bwm_pod_meta *meta,
-			const struct bwm_pod_limit *limit)
+			const struct bwm_pod_limit *limit, const struct bwm_pod_limit *ingress_limit)
 {
+	static const struct bwm_pod_limit no_limit;
 	struct plan_have_key keys[1 + BWM_MAX_ADDRS_PER_POD];
 	size_t n = plan_meta_keys(meta, id, keys);
 	struct bwm_pod_meta old;
@@ -403,8 +514,11 @@ int datapath_pod_update(struct datapath *dp, uint32_t id, const struct bwm_pod_m
 
 	if (meta->naddrs > BWM_MAX_ADDRS_PER_POD)
 		return -E2BIG;
+	if (!ingress_limit)
+		ingress_limit = &no_limit;
 	r = bpf_map__lookup_elem(dp->skel->maps.bwm_pod_meta, &id, sizeof(id), &old, sizeof(old), 0);
-	r = r == 0 ? datapath_pod_set_limit(dp, id, limit) : datapath_pod_new(dp, id, limit);
+	r = r == 0 ? datapath_pod_set_limits(dp, id, limit, ingress_limit) :
+		     datapath_pod_new(dp, id, limit, ingress_limit);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = datapath_key_set(dp, &keys[i].key, id);
 	return r < 0 ? r : datapath_pod_set_meta(dp, id, meta);
@@ -500,9 +614,25 @@ int datapath_pod_read(struct datapath *dp, uint32_t id, struct bwm_pod_limit *re
 	return 0;
 }
 
+int datapath_pod_ingress_limit(struct datapath *dp, uint32_t id, struct bwm_pod_limit *ret)
+{
+	return bpf_map__lookup_elem(dp->skel->maps.bwm_pod_ingress_limits, &id, sizeof(id), ret,
+				    sizeof(*ret), 0);
+}
+
 int datapath_pod_counters(struct datapath *dp, uint32_t id, struct bwm_pod_counters *ret)
 {
 	return pod_counters_read(bpf_map__fd(dp->skel->maps.bwm_pod_counters), id, ret);
+}
+
+int datapath_pod_ingress_counters(struct datapath *dp, uint32_t id, struct bwm_pod_counters *ret)
+{
+	return pod_counters_read(bpf_map__fd(dp->skel->maps.bwm_pod_ingress_counters), id, ret);
+}
+
+int datapath_pod_link_counters(struct datapath *dp, uint32_t id, struct bwm_pod_link_counters *ret)
+{
+	return pod_link_counters_read(bpf_map__fd(dp->skel->maps.bwm_pod_link_counters), id, ret);
 }
 
 int datapath_unpin(const char *pin_dir)

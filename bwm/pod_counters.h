@@ -18,4 +18,9 @@ int pod_counters_read(int map_fd, uint32_t id, struct bwm_pod_counters *ret);
 /* Zeroes pod id's counters on every CPU (a pod id given to a new pod). */
 int pod_counters_zero(int map_fd, uint32_t id);
 
+/* The same for bwm_pod_link_counters (issue 16), what came in from the
+ * pod on its host-side interface. */
+int pod_link_counters_read(int map_fd, uint32_t id, struct bwm_pod_link_counters *ret);
+int pod_link_counters_zero(int map_fd, uint32_t id);
+
 #endif /* BWM_POD_COUNTERS_H */

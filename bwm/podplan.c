@@ -128,7 +128,7 @@ static bool resolve_want(struct planner *p, size_t i)
 	const struct plan_have_pod *prev = p->prev[i];
 	struct plan_pod *pod = &p->pods[i];
 	struct bwm_pod_meta *m = &pod->meta;
-	uint64_t rate = 0;
+	uint64_t rate = 0, ingress = 0;
 
 	snprintf(m->name, sizeof(m->name), "%s", w->name);
 	if (w->file != PLAN_FILE_READ) {
@@ -136,6 +136,7 @@ static bool resolve_want(struct planner *p, size_t i)
 			return false;
 		pod->kept_all = true;
 		rate = prev->limit.rate_bytes_per_sec;
+		ingress = prev->ingress_limit.rate_bytes_per_sec;
 		memcpy(m->ifname, prev->meta.ifname, sizeof(m->ifname));
 		m->naddrs = MIN(prev->meta.naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD);
 		memcpy(m->addrs, prev->meta.addrs, m->naddrs * sizeof(m->addrs[0]));
@@ -145,13 +146,21 @@ static bool resolve_want(struct planner *p, size_t i)
 		/* Labels follow the file; they enforce nothing. */
 		memcpy(m->k8s_namespace, w->k8s_namespace, sizeof(m->k8s_namespace));
 		memcpy(m->k8s_pod, w->k8s_pod, sizeof(m->k8s_pod));
-		/* A limit that does not parse never applies as "no limit". */
-		if (w->egress == PODSPEC_INVALID && !prev)
+		/* A limit that does not parse never applies as "no limit",
+		 * either direction's. */
+		if ((w->egress == PODSPEC_INVALID || w->ingress == PODSPEC_INVALID) && !prev) {
+			pod->refused_ingress = w->egress != PODSPEC_INVALID;
 			return false;
+		}
 		if (field_from_file(w->egress, prev && prev->limit.rate_bytes_per_sec, &pod->kept_limit))
 			rate = w->egress_bytes_per_sec;
 		else if (prev)
 			rate = prev->limit.rate_bytes_per_sec;
+		if (field_from_file(w->ingress, prev && prev->ingress_limit.rate_bytes_per_sec,
+				    &pod->kept_ingress))
+			ingress = w->ingress_bytes_per_sec;
+		else if (prev)
+			ingress = prev->ingress_limit.rate_bytes_per_sec;
 
 		if (field_from_file(w->interface, prev && prev->meta.ifname[0], &pod->kept_interface))
 			memcpy(m->ifname, w->ifname, sizeof(m->ifname));
@@ -171,6 +180,8 @@ static bool resolve_want(struct planner *p, size_t i)
 	m->k8s_pod[sizeof(m->k8s_pod) - 1] = '\0';
 	pod->limit = p->in->limit_template;
 	pod->limit.rate_bytes_per_sec = rate;
+	pod->ingress_limit = p->in->limit_template;
+	pod->ingress_limit.rate_bytes_per_sec = ingress;
 	if (m->ifname[0]) {
 		int ifindex = p->in->ifindex_of(m->ifname, p->in->userdata);
 
@@ -322,7 +333,8 @@ static int assign_ids(struct planner *p, uint32_t *hint)
 		}
 		if (prev)
 			p->retained[prev - in->pods] = true;
-		if (pod->kept_all || pod->kept_limit || pod->kept_interface || pod->kept_ips)
+		if (pod->kept_all || pod->kept_limit || pod->kept_ingress || pod->kept_interface ||
+		    pod->kept_ips)
 			pod->status = PLAN_KEPT;
 	}
 	free(used);
@@ -386,7 +398,8 @@ static int emit_ops(struct planner *p, struct plan_have_key **ret_keys, size_t *
 			continue;
 		if (!prev)
 			r = add_op(p, (struct plan_op) { .kind = PLAN_OP_NEW_POD, .id = pod->id, .pod = pod });
-		else if (memcmp(&pod->limit, &prev->limit, sizeof(pod->limit)) != 0)
+		else if (memcmp(&pod->limit, &prev->limit, sizeof(pod->limit)) != 0 ||
+			 memcmp(&pod->ingress_limit, &prev->ingress_limit, sizeof(pod->ingress_limit)) != 0)
 			r = add_op(p, (struct plan_op) { .kind = PLAN_OP_SET_LIMIT, .id = pod->id, .pod = pod });
 	}
 	for (size_t k = 0; r >= 0 && k < in->n_keys; k++) {

@@ -41,11 +41,12 @@ struct plan_key {
 	struct bwm_addr_key addr;   /* ifindex 0: bwm_pod_by_addr */
 };
 
-/* The maps as they are: one pod id's metadata and limit... */
+/* The maps as they are: one pod id's metadata and limits... */
 struct plan_have_pod {
 	uint32_t id;
 	struct bwm_pod_meta meta;
-	struct bwm_pod_limit limit;
+	struct bwm_pod_limit limit;           /* egress */
+	struct bwm_pod_limit ingress_limit;   /* issue 16 */
 };
 
 /* ...and one classifier entry. Entries may name ids that have no pod
@@ -66,7 +67,9 @@ struct plan_want {
 	const char *name;
 	enum plan_file file;
 	enum podspec_field egress, interface, ips;   /* where file is READ */
+	enum podspec_field ingress;
 	uint64_t egress_bytes_per_sec;               /* where egress is SET */
+	uint64_t ingress_bytes_per_sec;              /* where ingress is SET */
 	char ifname[BWM_IFNAME_MAX];                 /* where interface is SET */
 	uint32_t naddrs;                             /* where ips is SET */
 	struct bwm_addr_key addrs[BWM_MAX_ADDRS_PER_POD];
@@ -81,7 +84,8 @@ struct plan_input {
 	size_t n_pods;
 	const struct plan_have_key *keys;    /* any order, keys unique */
 	size_t n_keys;
-	/* The limit a pod gets from the configuration; the rate is its own. */
+	/* The limit a pod gets from the configuration, each direction; the
+	 * rate is its own. */
 	struct bwm_pod_limit limit_template;
 	uint32_t max_pods;                   /* pod ids are 1..max_pods-1 */
 	uint32_t next_id_hint;               /* where the search for a free id starts */
@@ -96,7 +100,7 @@ enum plan_status {
 	PLAN_ENFORCED,   /* in the maps, as its file says */
 	PLAN_KEPT,       /* in the maps, with some or all values from before (see kept_*) */
 	PLAN_PENDING,    /* not in the maps: nothing to tell its traffic by (yet) */
-	PLAN_REFUSED,    /* not in the maps: its file was never read whole with a valid limit */
+	PLAN_REFUSED,    /* not in the maps: its file was never read whole with valid limits */
 	PLAN_NO_ID,      /* not in the maps: max_pods - 1 pods are */
 };
 
@@ -106,9 +110,11 @@ struct plan_pod {
 	uint32_t id;                      /* 0 unless in the maps */
 	struct bwm_pod_meta meta;         /* what the maps get (name, interface, addresses) */
 	struct bwm_pod_limit limit;
+	struct bwm_pod_limit ingress_limit;
 	/* Which values come from the maps rather than from the file. */
 	bool kept_all;                    /* the file was unreadable or refused */
-	bool kept_limit, kept_interface, kept_ips;
+	bool kept_limit, kept_ingress, kept_interface, kept_ips;
+	bool refused_ingress;             /* REFUSED for its ingress value (else egress, or the file) */
 	bool interface_missing;           /* its interface does not exist (now) */
 	const char *interface_taken_by;   /* the pod that holds its interface, or NULL; */
 	char taken_ifname[BWM_IFNAME_MAX];  /* then the interface's name */
@@ -117,12 +123,12 @@ struct plan_pod {
 };
 
 enum plan_op_kind {
-	PLAN_OP_NEW_POD,      /* id: state zeroed, then limit written */
-	PLAN_OP_SET_LIMIT,    /* id: limit */
+	PLAN_OP_NEW_POD,      /* id: state zeroed, then limits written */
+	PLAN_OP_SET_LIMIT,    /* id: limits (egress, ingress) */
 	PLAN_OP_DELETE_KEY,   /* key, if it still maps to id */
 	PLAN_OP_SET_KEY,      /* key -> id */
 	PLAN_OP_SET_META,     /* id: metadata */
-	PLAN_OP_DROP_POD,     /* id: limit cleared, metadata deleted */
+	PLAN_OP_DROP_POD,     /* id: limits cleared, metadata deleted */
 };
 
 struct plan_op {

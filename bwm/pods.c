@@ -108,7 +108,8 @@ static int read_pod(uint32_t id, const struct bwm_pod_meta *meta, void *userdata
 	pod = &rd->pods[rd->n_pods];
 	*pod = (struct plan_have_pod) { .id = id, .meta = *meta };
 	/* No limit readable: an id out of range, left by another layout. */
-	if (datapath_pod_read(rd->dp, id, &pod->limit, &state) < 0)
+	if (datapath_pod_read(rd->dp, id, &pod->limit, &state) < 0 ||
+	    datapath_pod_ingress_limit(rd->dp, id, &pod->ingress_limit) < 0)
 		return 0;
 	rd->n_pods++;
 	return 0;
@@ -182,10 +183,12 @@ static void want_from_file(const struct pod_file *f, struct plan_want *w)
 	if (f->state != PLAN_FILE_READ)
 		return;
 	w->egress = spec->egress;
+	w->ingress = spec->ingress;
 	w->interface = spec->interface;
 	w->ips = spec->ips;
 	/* bit/s -> bytes/s; the smallest limit kubelet accepts (1k) is 125. */
 	w->egress_bytes_per_sec = spec->egress_bps / 8;
+	w->ingress_bytes_per_sec = spec->ingress_bps / 8;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", spec->ifname);
 	snprintf(w->k8s_namespace, sizeof(w->k8s_namespace), "%s", spec->k8s_namespace);
 	snprintf(w->k8s_pod, sizeof(w->k8s_pod), "%s", spec->k8s_pod);
@@ -209,16 +212,36 @@ static int ifindex_of(const char *ifname, void *userdata)
 	return ifindex > INT_MAX ? -ERANGE : (int)ifindex;
 }
 
-static void describe_limit(const struct bwm_pod_limit *limit, char *buf, size_t size)
+static void describe_rate(const char *direction, uint64_t bytes_per_sec, char *buf, size_t size)
 {
 	char rate[32];
 
-	if (!limit->rate_bytes_per_sec) {
-		snprintf(buf, size, "no egress limit");
+	if (!bytes_per_sec) {
+		snprintf(buf, size, "no %s limit", direction);
 		return;
 	}
-	format_bitrate((double)limit->rate_bytes_per_sec * 8, rate, sizeof(rate));
-	snprintf(buf, size, "egress %s", rate);
+	format_bitrate((double)bytes_per_sec * 8, rate, sizeof(rate));
+	snprintf(buf, size, "%s %s", direction, rate);
+}
+
+/* "egress 10 Mbit/s", with ", ingress 50 Mbit/s" where the pod has one. */
+static void describe_limit(const struct plan_pod *pod, char *buf, size_t size)
+{
+	char in[64];
+
+	describe_rate("egress", pod->limit.rate_bytes_per_sec, buf, size);
+	if (!pod->ingress_limit.rate_bytes_per_sec)
+		return;
+	describe_rate("ingress", pod->ingress_limit.rate_bytes_per_sec, in, sizeof(in));
+	snprintf(buf + strlen(buf), size - strlen(buf), ", %s", in);
+}
+
+/* Appends item to a comma-separated list in buf. */
+static void list_add(char *buf, size_t size, const char *item)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s%s", len ? ", " : "", item);
 }
 
 /* A report: lines appended with report_add(), compared whole. */
@@ -274,7 +297,7 @@ static void build_report(struct report *rep, const struct pod_file *f, const str
 	_cleanup_free_ char *qif = annotation_escape(pod->meta.ifname, BWM_IFNAME_MAX);
 	_cleanup_free_ char *qtaken = annotation_escape(pod->taken_ifname, BWM_IFNAME_MAX);
 	_cleanup_free_ char *qdir = annotation_escape(dir, PATH_MAX);
-	char limit[64];
+	char limit[128];
 
 	if (!qif || !qtaken || !qdir) {
 		rep->failed = true;
@@ -285,7 +308,7 @@ static void build_report(struct report *rep, const struct pod_file *f, const str
 	if (f->n_more_problems)
 		report_add(rep, "%s/%s: %zu more problem(s) not shown", qdir, qname, f->n_more_problems);
 
-	describe_limit(&pod->limit, limit, sizeof(limit));
+	describe_limit(pod, limit, sizeof(limit));
 	switch (pod->status) {
 	case PLAN_KEPT:
 		if (pod->kept_all) {
@@ -295,17 +318,27 @@ static void build_report(struct report *rep, const struct pod_file *f, const str
 				   file_trouble(f), with_errno ? ": " : "", with_errno ? strerror(f->error) : "",
 				   limit);
 		} else {
-			report_add(rep, "Pod '%s': no valid %s%s%s%s%s in its file; keeping %s%s%s%s%s", qname,
-				   pod->kept_limit ? BWM_POD_KEY_EGRESS : "",
-				   pod->kept_limit && (pod->kept_interface || pod->kept_ips) ? ", " : "",
-				   pod->kept_interface ? BWM_POD_KEY_INTERFACE : "",
-				   pod->kept_interface && pod->kept_ips ? ", " : "",
-				   pod->kept_ips ? BWM_POD_KEY_IPS : "",
-				   pod->kept_limit ? limit : "",
-				   pod->kept_limit && (pod->kept_interface || pod->kept_ips) ? ", " : "",
-				   pod->kept_interface ? "its interface" : "",
-				   pod->kept_interface && pod->kept_ips ? ", " : "",
-				   pod->kept_ips ? "its addresses" : "");
+			char keys[256] = "", kept[256] = "", rate[64];
+
+			if (pod->kept_limit) {
+				list_add(keys, sizeof(keys), BWM_POD_KEY_EGRESS);
+				describe_rate("egress", pod->limit.rate_bytes_per_sec, rate, sizeof(rate));
+				list_add(kept, sizeof(kept), rate);
+			}
+			if (pod->kept_ingress) {
+				list_add(keys, sizeof(keys), BWM_POD_KEY_INGRESS);
+				describe_rate("ingress", pod->ingress_limit.rate_bytes_per_sec, rate, sizeof(rate));
+				list_add(kept, sizeof(kept), rate);
+			}
+			if (pod->kept_interface) {
+				list_add(keys, sizeof(keys), BWM_POD_KEY_INTERFACE);
+				list_add(kept, sizeof(kept), "its interface");
+			}
+			if (pod->kept_ips) {
+				list_add(keys, sizeof(keys), BWM_POD_KEY_IPS);
+				list_add(kept, sizeof(kept), "its addresses");
+			}
+			report_add(rep, "Pod '%s': no valid %s in its file; keeping %s", qname, keys, kept);
 		}
 		break;
 	case PLAN_PENDING:
@@ -319,7 +352,8 @@ static void build_report(struct report *rep, const struct pod_file *f, const str
 		if (f->state != PLAN_FILE_READ)
 			report_add(rep, "Pod '%s' not enforced: its file %s", qname, file_trouble(f));
 		else
-			report_add(rep, "Pod '%s' not enforced: no valid %s", qname, BWM_POD_KEY_EGRESS);
+			report_add(rep, "Pod '%s' not enforced: no valid %s", qname,
+				   pod->refused_ingress ? BWM_POD_KEY_INGRESS : BWM_POD_KEY_EGRESS);
 		break;
 	case PLAN_NO_ID:
 		report_add(rep, "Pod '%s' not enforced: no free pod id (max_pods = %u)", qname, max_pods);
@@ -385,9 +419,9 @@ static int apply_op(struct datapath *dp, const struct plan_op *op)
 {
 	switch (op->kind) {
 	case PLAN_OP_NEW_POD:
-		return datapath_pod_new(dp, op->id, &op->pod->limit);
+		return datapath_pod_new(dp, op->id, &op->pod->limit, &op->pod->ingress_limit);
 	case PLAN_OP_SET_LIMIT:
-		return datapath_pod_set_limit(dp, op->id, &op->pod->limit);
+		return datapath_pod_set_limits(dp, op->id, &op->pod->limit, &op->pod->ingress_limit);
 	case PLAN_OP_DELETE_KEY:
 		return datapath_key_delete(dp, &op->key, op->id);
 	case PLAN_OP_SET_KEY:
@@ -443,7 +477,7 @@ static void log_changes(const struct pods *p, const struct plan *plan, const str
 		const struct plan_pod *pod = &plan->pods[i];
 		bool added = false, changed = false;
 		_cleanup_free_ char *qname = NULL, *qif = NULL;
-		char limit[64];
+		char limit[128];
 
 		for (size_t k = 0; k < plan->n_ops; k++) {
 			const struct plan_op *op = &plan->ops[k];
@@ -458,7 +492,7 @@ static void log_changes(const struct pods *p, const struct plan *plan, const str
 			continue;
 		qname = annotation_escape(wants[i].name, NAME_MAX);
 		qif = annotation_escape(pod->meta.ifname, BWM_IFNAME_MAX);
-		describe_limit(&pod->limit, limit, sizeof(limit));
+		describe_limit(pod, limit, sizeof(limit));
 		log_info("Pod '%s': %s%s%s%s, %u address(es)%s", qname ?: "?", limit,
 			 pod->meta.ifindex ? " via '" : "", pod->meta.ifindex ? qif ?: "?" : "",
 			 pod->meta.ifindex ? "'" : "", pod->meta.naddrs, added ? "" : " (updated)");
@@ -489,7 +523,8 @@ static int remember_maps(struct pods *p, struct plan *plan, size_t n_wants)
 
 		if (pod->id)
 			have[n_pods++] = (struct plan_have_pod) { .id = pod->id, .meta = pod->meta,
-								  .limit = pod->limit };
+								  .limit = pod->limit,
+								  .ingress_limit = pod->ingress_limit };
 	}
 	free(p->have);
 	free(p->keys);
@@ -642,4 +677,27 @@ fail:
 	free(ifindexes);
 	strv_free(ifnames);
 	return -ENOMEM;
+}
+
+int pods_links(const struct pods *p, struct podlink_want **ret, size_t *ret_n)
+{
+	struct podlink_want *wants = calloc(p->n_entries + 1, sizeof(*wants));
+	size_t n = 0;
+
+	if (!wants)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_entries; i++) {
+		const struct plan_pod *pod = &p->entries[i].pod;
+
+		if (!pod->id || !pod->meta.ifindex)
+			continue;
+		wants[n] = (struct podlink_want) { .pod = pod->id, .name = p->entries[i].name,
+						   .ifindex = (int)pod->meta.ifindex,
+						   .own_addrs = pod->meta.naddrs > 0 };
+		snprintf(wants[n].ifname, sizeof(wants[n].ifname), "%s", pod->meta.ifname);
+		n++;
+	}
+	*ret = wants;
+	*ret_n = n;
+	return 0;
 }

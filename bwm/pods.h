@@ -18,6 +18,7 @@
 
 #include "bwm_maps.h"
 #include "config.h"
+#include "podlinks.h"
 #include "podscan.h"
 
 struct datapath;
@@ -56,5 +57,9 @@ void pod_limit_from_config(const struct bwm_config *config, uint64_t rate_bytes_
 /* The host-side interfaces of the pods in the maps (index and name, n
  * each); the caller frees both arrays and the names. */
 int pods_interfaces(const struct pods *p, int **ret_ifindexes, char ***ret_ifnames, size_t *ret_n);
+
+/* Issue 16: the pods in the maps that have an interface, for podlinks;
+ * the caller frees *ret. */
+int pods_links(const struct pods *p, struct podlink_want **ret, size_t *ret_n);
 
 #endif /* BWM_PODS_H */

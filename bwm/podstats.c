@@ -18,6 +18,8 @@
 
 struct pinned_maps {
 	int meta_fd, limits_fd, state_fd, counters_fd;
+	/* issue 16 */
+	int ingress_limits_fd, ingress_state_fd, ingress_counters_fd, link_counters_fd;
 };
 
 /* The maps this build reads, as bwm.bpf.c declares them. */
@@ -32,6 +34,11 @@ static const struct map_layout layouts[] = {
 	{ "bwm_pod_state", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_state) },
 	/* value_size is one CPU's */
 	{ "bwm_pod_counters", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_counters) },
+	/* issue 16: the pod's ingress, and its interface's counters */
+	{ "bwm_pod_ingress_limits", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_limit) },
+	{ "bwm_pod_ingress_state", BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_state) },
+	{ "bwm_pod_ingress_counters", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_counters) },
+	{ "bwm_pod_link_counters", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(struct bwm_pod_link_counters) },
 };
 
 /* Opens a pinned map read-only and checks it is the map this build knows:
@@ -74,9 +81,13 @@ int pinned_maps_open(const char *pin_dir, struct pinned_maps **ret, char *ret_wh
 
 	if (!m)
 		return -ENOMEM;
-	int *fds[] = { &m->meta_fd, &m->limits_fd, &m->state_fd, &m->counters_fd };
+	int *fds[] = { &m->meta_fd, &m->limits_fd, &m->state_fd, &m->counters_fd,
+		       &m->ingress_limits_fd, &m->ingress_state_fd, &m->ingress_counters_fd,
+		       &m->link_counters_fd };
 
-	m->meta_fd = m->limits_fd = m->state_fd = m->counters_fd = -1;
+	_Static_assert(ARRAY_SIZE(fds) == ARRAY_SIZE(layouts), "one fd per map");
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		*fds[i] = -1;
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(layouts); i++)
 		r = *fds[i] = open_pinned(pin_dir, &layouts[i], ret_why, why_size);
 	if (r < 0) {
@@ -99,6 +110,9 @@ struct pinned_maps *pinned_maps_close(struct pinned_maps *m)
 		close(m->state_fd);
 	if (m->counters_fd >= 0)
 		close(m->counters_fd);
+	for (int *fd = &m->ingress_limits_fd; fd <= &m->link_counters_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
 	free(m);
 	return NULL;
 }
@@ -135,12 +149,17 @@ int pod_stats_take(struct pinned_maps *m, struct pod_stats_snapshot *ret)
 		p = &s.pods[s.n_pods];
 		memset(p, 0, sizeof(*p));
 		p->id = key;
-		p->rate_bps = -1;
+		p->rate_bps = p->ingress_rate_bps = -1;
 		if (bpf_map_lookup_elem(m->meta_fd, &key, &p->meta) < 0 ||
 		    bpf_map_lookup_elem(m->limits_fd, &key, &p->limit) < 0 ||
 		    bpf_map_lookup_elem(m->state_fd, &key, &p->state) < 0 ||
-		    pod_counters_read(m->counters_fd, key, &p->counters) < 0)
+		    pod_counters_read(m->counters_fd, key, &p->counters) < 0 ||
+		    bpf_map_lookup_elem(m->ingress_limits_fd, &key, &p->ingress_limit) < 0 ||
+		    bpf_map_lookup_elem(m->ingress_state_fd, &key, &p->ingress_state) < 0 ||
+		    pod_counters_read(m->ingress_counters_fd, key, &p->ingress_counters) < 0 ||
+		    pod_link_counters_read(m->link_counters_fd, key, &p->from_pod) < 0)
 			continue;   /* removed meanwhile */
+		p->escaped_segs = pod_stats_escaped(&p->from_pod, &p->counters);
 		p->meta.name[sizeof(p->meta.name) - 1] = '\0';
 		p->meta.ifname[sizeof(p->meta.ifname) - 1] = '\0';
 		s.n_pods++;
@@ -153,6 +172,8 @@ int pod_stats_take(struct pinned_maps *m, struct pod_stats_snapshot *ret)
 
 		s.pods[i].queue_delay_ns = p->state.t_last_ns > s.taken_ns ?
 					   p->state.t_last_ns - s.taken_ns : 0;
+		s.pods[i].ingress_queue_delay_ns = p->ingress_state.t_last_ns > s.taken_ns ?
+						   p->ingress_state.t_last_ns - s.taken_ns : 0;
 	}
 	if (s.n_pods)
 		qsort(s.pods, s.n_pods, sizeof(*s.pods), compare_pods);
@@ -178,7 +199,16 @@ void pod_stats_rates(struct pod_stats_snapshot *now, const struct pod_stats_snap
 
 		if (b && b->id == p->id && p->counters.bytes >= b->counters.bytes)
 			p->rate_bps = (double)(p->counters.bytes - b->counters.bytes) * 8 / seconds;
+		if (b && b->id == p->id && p->ingress_counters.bytes >= b->ingress_counters.bytes)
+			p->ingress_rate_bps = (double)(p->ingress_counters.bytes - b->ingress_counters.bytes) *
+					      8 / seconds;
 	}
+}
+
+uint64_t pod_stats_escaped(const struct bwm_pod_link_counters *from_pod,
+			   const struct bwm_pod_counters *egress)
+{
+	return from_pod->segs > egress->segs ? from_pod->segs - egress->segs : 0;
 }
 
 void format_bitrate(double bits_per_sec, char *buf, size_t size)
@@ -212,12 +242,12 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 {
 	size_t n = 0;
 
-	fprintf(out, "%-24s %-15s %12s %12s %12s %10s %10s %10s\n", "POD", "INTERFACE", "LIMIT", "RATE",
-		"PACKETS", "DROPS", "ECN-CE", "QUEUE");
+	fprintf(out, "%-24s %-15s %12s %12s %12s %10s %10s %10s %12s %12s %10s\n", "POD", "INTERFACE",
+		"LIMIT", "RATE", "PACKETS", "DROPS", "ECN-CE", "QUEUE", "IN-LIMIT", "IN-RATE", "ESCAPED");
 	for (size_t i = 0; i < s->n_pods; i++) {
 		const struct pod_stats *p = &s->pods[i];
 		_cleanup_free_ char *name = NULL, *ifname = NULL;
-		char limit[32], rate[32], delay[32];
+		char limit[32], rate[32], delay[32], in_limit[32], in_rate[32];
 		uint64_t drops = 0;
 
 		if (only && strcmp(only, p->meta.name) != 0)
@@ -229,13 +259,18 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 			snprintf(limit, sizeof(limit), "none");
 		format_bitrate(p->rate_bps, rate, sizeof(rate));
 		format_delay(p->queue_delay_ns, delay, sizeof(delay));
+		format_bitrate((double)p->ingress_limit.rate_bytes_per_sec * 8, in_limit, sizeof(in_limit));
+		if (!p->ingress_limit.rate_bytes_per_sec)
+			snprintf(in_limit, sizeof(in_limit), "none");
+		format_bitrate(p->ingress_rate_bps, in_rate, sizeof(in_rate));
 		/* Names come from pod files: no terminal escapes, no forged rows. */
 		name = annotation_escape(p->meta.name, BWM_POD_NAME_MAX);
 		ifname = annotation_escape(p->meta.ifname, BWM_IFNAME_MAX);
-		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %10llu %10s\n", name ?: "?",
+		fprintf(out, "%-24s %-15s %12s %12s %12llu %10llu %10llu %10s %12s %12s %10llu\n", name ?: "?",
 			p->meta.ifname[0] ? ifname ?: "?" : "-", limit, rate,
 			(unsigned long long)p->counters.packets, (unsigned long long)drops,
-			(unsigned long long)p->counters.ecn_marks, delay);
+			(unsigned long long)p->counters.ecn_marks, delay, in_limit, in_rate,
+			(unsigned long long)p->escaped_segs);
 		n++;
 	}
 	return n;
@@ -280,6 +315,32 @@ static void print_json_addr(FILE *out, const struct bwm_addr_key *key)
 	fprintf(out, "\"%s\"", text);
 }
 
+/* Issue 16, the end of the pod's object: its ingress and what its
+ * interface saw ("segs": GSO segments). */
+static void print_json_paths(FILE *out, const struct pod_stats *p)
+{
+	const struct bwm_pod_counters *in = &p->ingress_counters;
+
+	fprintf(out, ",\"segs\":%llu,\"ingress\":{\"limit_bps\":%llu,\"rate_bps\":",
+		(unsigned long long)p->counters.segs,
+		(unsigned long long)p->ingress_limit.rate_bytes_per_sec * 8);
+	if (p->ingress_rate_bps >= 0)
+		fprintf(out, "%.0f", p->ingress_rate_bps);
+	else
+		fprintf(out, "null");
+	fprintf(out, ",\"bytes\":%llu,\"packets\":%llu,\"segs\":%llu,\"drops\":{\"horizon\":%llu,"
+		"\"aqm\":%llu},\"ecn_marks\":%llu,\"sparse_packets\":%llu,\"queue_delay_ns\":%llu},"
+		"\"from_pod\":{\"packets\":%llu,\"bytes\":%llu,\"segs\":%llu,\"spoofed_packets\":%llu,"
+		"\"spoofed_bytes\":%llu},\"escaped_segs\":%llu}",
+		(unsigned long long)in->bytes, (unsigned long long)in->packets,
+		(unsigned long long)in->segs, (unsigned long long)in->drops[BWM_DROP_HORIZON],
+		(unsigned long long)in->drops[BWM_DROP_AQM], (unsigned long long)in->ecn_marks,
+		(unsigned long long)in->sparse_packets, (unsigned long long)p->ingress_queue_delay_ns,
+		(unsigned long long)p->from_pod.packets, (unsigned long long)p->from_pod.bytes,
+		(unsigned long long)p->from_pod.segs, (unsigned long long)p->from_pod.spoofed_packets,
+		(unsigned long long)p->from_pod.spoofed_bytes, (unsigned long long)p->escaped_segs);
+}
+
 size_t pod_stats_print_json(FILE *out, const struct pod_stats_snapshot *s, const char *only)
 {
 	size_t n = 0;
@@ -311,12 +372,13 @@ size_t pod_stats_print_json(FILE *out, const struct pod_stats_snapshot *s, const
 		else
 			fprintf(out, "null");
 		fprintf(out, ",\"bytes\":%llu,\"packets\":%llu,\"drops\":{\"horizon\":%llu,\"aqm\":%llu}"
-			",\"ecn_marks\":%llu,\"sparse_packets\":%llu,\"queue_delay_ns\":%llu}",
+			",\"ecn_marks\":%llu,\"sparse_packets\":%llu,\"queue_delay_ns\":%llu",
 			(unsigned long long)p->counters.bytes, (unsigned long long)p->counters.packets,
 			(unsigned long long)p->counters.drops[BWM_DROP_HORIZON],
 			(unsigned long long)p->counters.drops[BWM_DROP_AQM],
 			(unsigned long long)p->counters.ecn_marks, (unsigned long long)p->counters.sparse_packets,
 			(unsigned long long)p->queue_delay_ns);
+		print_json_paths(out, p);
 		n++;
 	}
 	fprintf(out, "]}\n");

@@ -21,6 +21,15 @@ struct pod_stats {
 	struct bwm_pod_counters counters;   /* summed over CPUs */
 	uint64_t queue_delay_ns;   /* the virtual queue when read: t_last - now, or 0 */
 	double rate_bps;           /* achieved over the sampling interval; < 0 if not sampled */
+	/* Issue 16: the pod's ingress, as the above are its egress... */
+	struct bwm_pod_limit ingress_limit;
+	struct bwm_pod_state ingress_state;
+	struct bwm_pod_counters ingress_counters;
+	uint64_t ingress_queue_delay_ns;
+	double ingress_rate_bps;
+	/* ...and what its interface saw come from it. */
+	struct bwm_pod_link_counters from_pod;
+	uint64_t escaped_segs;     /* from_pod.segs its egress clock never charged (pod_stats_escaped) */
 };
 
 struct pod_stats_snapshot {
@@ -47,6 +56,13 @@ void pod_stats_rates(struct pod_stats_snapshot *now, const struct pod_stats_snap
  * number of pods written. */
 size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, const char *only);
 size_t pod_stats_print_json(FILE *out, const struct pod_stats_snapshot *s, const char *only);
+
+/* The GSO segments that came in from the pod on its interface and met no
+ * bwm program on the way out (issue 16): an unmanaged device, a tunnel
+ * bwm does not cover, the node itself. 0 for a pod without an interface
+ * program (nothing seen). */
+uint64_t pod_stats_escaped(const struct bwm_pod_link_counters *from_pod,
+			   const struct bwm_pod_counters *egress);
 
 /* "10 Mbit/s", "1.5 Gbit/s", "-" for 0. */
 void format_bitrate(double bits_per_sec, char *buf, size_t size);

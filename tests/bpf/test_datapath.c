@@ -33,6 +33,12 @@
 #define MS 1000000ULL
 #define MBIT_S(x) ((x) * 125000ULL)
 #define SKIP 77
+/* Issue 16: bwm.conf's default field for pod ids, and its "charged" value. */
+#define POD_MARK_MASK 0x3fffU
+#define MARK_CHARGED POD_MARK_MASK
+/* BPF_PROG_TEST_RUN's device when ctx->ifindex is 1: the namespace's
+ * loopback, which stands in for a pod's host-side interface. */
+#define POD_IFINDEX 1
 
 static char pin_dir[64];
 static struct datapath *dp;
@@ -109,7 +115,7 @@ static void add_pod_limit(uint32_t id, const char *name, const char *addr, uint3
 		assert_int_equal(inet_pton(AF_INET, addr, &a4), 1);
 		bwm_addr_key_from_ipv4(&meta.addrs[meta.naddrs++], a4);
 	}
-	assert_int_equal(datapath_pod_update(dp, id, &meta, &limit), 0);
+	assert_int_equal(datapath_pod_update(dp, id, &meta, &limit, NULL), 0);
 }
 
 /* Plain EDT: no CoDel, no sparse-flow bypass. */
@@ -140,7 +146,8 @@ static struct bwm_pod_counters pod_counters(uint32_t id)
 
 static int setup(void **unused)
 {
-	struct datapath_options o = { .pin_dir = pin_dir, .max_pods = 64, .queue_fix = true };
+	struct datapath_options o = { .pin_dir = pin_dir, .max_pods = 64, .queue_fix = true,
+				      .pod_mark_mask = POD_MARK_MASK };
 
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/bwm-test-%d", getpid());
 	return datapath_open(&o, &dp) < 0 ? -1 : 0;
@@ -566,6 +573,224 @@ struct thread_run {
 	int ok;
 };
 
+/* ---- pods' host-side interfaces (issue 16) ---- */
+
+struct ctx_result {
+	int verdict;
+	struct __sk_buff ctx;
+};
+
+static struct ctx_result run_ctx(int prog_fd, const void *p, size_t len, struct __sk_buff ctx_in)
+{
+	struct ctx_result r = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p, .data_size_in = len,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
+		    .ctx_out = &r.ctx, .ctx_size_out = sizeof(r.ctx), .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &opts), 0);
+	r.verdict = (int)opts.retval;
+	return r;
+}
+
+static struct bwm_pod_link_counters link_counters(uint32_t id)
+{
+	struct bwm_pod_link_counters c;
+
+	assert_int_equal(datapath_pod_link_counters(dp, id, &c), 0);
+	return c;
+}
+
+static struct bwm_pod_counters ingress_counters(uint32_t id)
+{
+	struct bwm_pod_counters c;
+
+	assert_int_equal(datapath_pod_ingress_counters(dp, id, &c), 0);
+	return c;
+}
+
+/* A pod on interface ifindex, as podlinks.c sets it up. */
+static void add_linked_pod(uint32_t id, const char *name, const char *addr, uint32_t ifindex,
+			   uint64_t egress, uint64_t ingress, uint32_t flags)
+{
+	struct bwm_pod_limit limit = { .rate_bytes_per_sec = egress, .horizon_ns = 1000 * MS };
+	struct bwm_pod_limit in = { .rate_bytes_per_sec = ingress, .horizon_ns = 1000 * MS };
+	struct bwm_pod_meta meta = { .ifindex = ifindex };
+
+	snprintf(meta.name, sizeof(meta.name), "%s", name);
+	if (addr) {
+		uint32_t a4;
+
+		assert_int_equal(inet_pton(AF_INET, addr, &a4), 1);
+		bwm_addr_key_from_ipv4(&meta.addrs[meta.naddrs++], a4);
+	}
+	assert_int_equal(datapath_pod_update(dp, id, &meta, &limit, &in), 0);
+	assert_int_equal(datapath_pod_set_link(dp, id, &(struct bwm_pod_link) {
+		.ifindex = ifindex ? ifindex : 99, .flags = flags }), 0);
+}
+
+static void pod_interface_writes_the_mark_and_counts_spoofing(void **unused)
+{
+	int fd = datapath_pod_prog_fd(dp, false, false);
+	struct packet p, p6;
+	size_t len = packet_v4(&p, "198.18.20.2");
+	size_t len6 = packet_v6(&p6, "fe80::2");
+	struct ctx_result r;
+
+	add_linked_pod(20, "linked", "198.18.20.2", POD_IFINDEX, MBIT_S(1), 0, BWM_LINK_OWN_ADDRS);
+	/* Its own source: the id goes into the field, the mark's other bits stay. */
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX, .mark = 0x4000,
+						      .gso_segs = 3 });
+	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+	assert_int_equal(r.ctx.mark, 0x4000 | 20);
+	assert_int_equal(link_counters(20).packets, 1);
+	assert_int_equal(link_counters(20).segs, 3);
+	assert_int_equal(link_counters(20).spoofed_packets, 0);
+	/* A neighbour's source: spoofed, and still the sender's id. */
+	len = packet_v4(&p, "198.18.20.3");
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX });
+	assert_int_equal(r.ctx.mark, 20);
+	assert_int_equal(link_counters(20).spoofed_packets, 1);
+	assert_int_equal(link_counters(20).spoofed_bytes, len);
+	/* Neighbour discovery from its link-local address is not spoofing. */
+	run_ctx(fd, &p6, len6, (struct __sk_buff) { .ifindex = POD_IFINDEX });
+	assert_int_equal(link_counters(20).spoofed_packets, 1);
+	assert_int_equal(link_counters(20).packets, 3);
+	assert_int_equal(datapath_pod_remove(dp, 20), 0);
+	/* No pod on the interface: untouched. */
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX, .mark = 7 });
+	assert_int_equal(r.ctx.mark, 7);
+}
+
+/* The uplink: a pod known by its mark only (no address, no interface the
+ * packet came in by: a bridged pod, or one behind a tunnel) is paced, and
+ * the packet says so; a second managed device lets it pass. */
+static void uplink_classifies_by_mark_and_charges_once(void **unused)
+{
+	int fd = datapath_prog_fd(dp, false);
+	struct packet p;
+	size_t len = packet_v4(&p, "198.19.77.1");   /* after SNAT, or the tunnel's outer source */
+	struct ctx_result r;
+	uint64_t t0;
+
+	add_linked_pod(21, "by-mark", NULL, 0, MBIT_S(1), 0, 0);
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .mark = 21, .wire_len = 1500 });
+	assert_int_equal(r.ctx.mark, MARK_CHARGED);
+	t0 = pod_state(21).t_last_ns;
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .mark = 21, .wire_len = 1500 });
+	assert_int_equal(r.ctx.tstamp, t0 + 12 * MS);
+	assert_int_equal(pod_counters(21).packets, 2);
+	assert_int_equal(pod_counters(21).segs, 2);
+	/* Charged already (the tunnel's own device did it): passes. */
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .mark = MARK_CHARGED, .wire_len = 1500 });
+	assert_int_equal(r.ctx.tstamp, 0);
+	assert_int_equal(pod_counters(21).packets, 2);
+	/* A mark that names no pod with an interface is not believed. */
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .mark = 22, .wire_len = 1500 });
+	assert_int_equal(r.ctx.tstamp, 0);
+	assert_int_equal(r.ctx.mark, 22);
+	assert_int_equal(datapath_pod_remove(dp, 21), 0);
+}
+
+/* pod_interfaces = no (no mark field): the uplink classifies by address
+ * and interface as before issue 16, and paces. */
+static void uplink_paces_without_the_mark_field(void **unused)
+{
+	struct packet p;
+	size_t len = packet_v4(&p, "198.18.24.2");
+	struct run_result r;
+
+	assert_int_equal(datapath_set_pod_mark(dp, 0), 0);
+	add_pod(24, "no-mark", "198.18.24.2", 0, MBIT_S(1), 100 * MS);
+	run(&p, len, 1500, 0, 0);
+	r = run(&p, len, 1500, 0, 0);
+	assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+	assert_int_not_equal(r.tstamp, 0);
+	assert_int_equal(pod_counters(24).packets, 2);
+	assert_int_equal(datapath_pod_remove(dp, 24), 0);
+	assert_int_equal(datapath_set_pod_mark(dp, POD_MARK_MASK), 0);
+}
+
+/* kubernetes.io/ingress-bandwidth: EDT on the pod's ingress clock at its
+ * interface's egress, where an fq is; counted only where none is. */
+static void traffic_to_a_pod_is_shaped_on_its_ingress_clock(void **unused)
+{
+	int fd = datapath_pod_prog_fd(dp, true, false);
+	struct packet p;
+	size_t len = packet_v4(&p, "198.19.0.2");
+	struct ctx_result r;
+	struct bwm_pod_limit limit;
+	struct bwm_pod_state state;
+	uint64_t t0;
+
+	add_linked_pod(23, "ingress", "198.18.23.2", POD_IFINDEX, 0, MBIT_S(1), BWM_LINK_SHAPE);
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX, .wire_len = 1500 });
+	assert_int_equal(r.ctx.tstamp, 0);
+	assert_int_equal(datapath_pod_read(dp, 23, &limit, &state), 0);
+	assert_int_equal(state.t_last_ns, 0);   /* the egress clock is not this one */
+	for (uint64_t n = 1; n <= 3; n++) {
+		r = run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX, .wire_len = 1500 });
+		if (n == 1)
+			t0 = r.ctx.tstamp - 12 * MS;
+		assert_int_equal(r.ctx.tstamp, t0 + n * 12 * MS);
+	}
+	assert_int_equal(ingress_counters(23).packets, 4);
+	assert_int_equal(pod_counters(23).packets, 0);
+	/* No fq on the interface: counted, never stamped. */
+	assert_int_equal(datapath_pod_set_link(dp, 23, &(struct bwm_pod_link) {
+		.ifindex = POD_IFINDEX }), 0);
+	r = run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX, .wire_len = 1500 });
+	assert_int_equal(r.ctx.tstamp, 0);
+	assert_int_equal(ingress_counters(23).packets, 5);
+	assert_int_equal(datapath_pod_remove(dp, 23), 0);
+}
+
+/* Pod to pod on the node: the sender's egress clock (1 Mbit/s: 12 ms a
+ * packet) is charged at the receiver's interface, and the packet waits for
+ * the later of its two departures; the receiver's clock (4 Mbit/s: 3 ms)
+ * is charged its own time. Frames a bridge floods are not the sender's to
+ * pay once per port. */
+static void same_node_traffic_is_charged_to_the_sender(void **unused)
+{
+	int fd = datapath_pod_prog_fd(dp, true, false);
+	struct packet p;
+	size_t len = packet_v4(&p, "198.18.44.2");
+	struct ctx_result r;
+	uint64_t first = 0;
+
+	add_linked_pod(44, "sender", "198.18.44.2", 0, MBIT_S(1), 0, 0);
+	add_linked_pod(45, "receiver", "198.18.45.2", POD_IFINDEX, 0, MBIT_S(4), BWM_LINK_SHAPE);
+	for (uint64_t n = 0; n <= 3; n++) {
+		r = run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX, .mark = 44,
+							      .wire_len = 1500 });
+		assert_int_equal(r.verdict, TC_ACT_UNSPEC);
+		assert_int_equal(r.ctx.mark, MARK_CHARGED);
+		if (n == 1)
+			first = r.ctx.tstamp - 12 * MS;
+		if (n >= 1)
+			assert_int_equal(r.ctx.tstamp, first + n * 12 * MS);
+	}
+	assert_int_equal(pod_counters(44).packets, 4);
+	assert_int_equal(ingress_counters(45).packets, 4);
+	/* The receiver's clock advanced by its own 3 ms a packet only. */
+	{
+		struct bwm_pod_limit limit;
+		struct bwm_pod_state s;
+		struct bwm_pod_counters c = ingress_counters(45);
+
+		(void)limit;
+		assert_int_equal(c.bytes, 4 * 1500);
+		assert_int_equal(datapath_pod_read(dp, 44, &limit, &s), 0);
+		assert_int_equal(s.t_last_ns, first + 3 * 12 * MS);
+	}
+	/* Broadcast: the receiver's, not the sender's. */
+	memset(p.eth.h_dest, 0xff, sizeof(p.eth.h_dest));
+	run_ctx(fd, &p, len, (struct __sk_buff) { .ifindex = POD_IFINDEX, .mark = 44, .wire_len = 1500 });
+	assert_int_equal(pod_counters(44).packets, 4);
+	assert_int_equal(ingress_counters(45).packets, 5);
+	assert_int_equal(datapath_pod_remove(dp, 44), 0);
+	assert_int_equal(datapath_pod_remove(dp, 45), 0);
+}
+
 static void *run_packets(void *userdata)
 {
 	struct thread_run *t = userdata;
@@ -641,6 +866,11 @@ int main(void)
 		cmocka_unit_test(sparse_flows_share_the_pods_budget),
 		cmocka_unit_test(gso_packets_longer_than_the_horizon_are_shaped),
 		cmocka_unit_test(vlan_tagged_frames_are_paced_and_marked),
+		cmocka_unit_test(pod_interface_writes_the_mark_and_counts_spoofing),
+		cmocka_unit_test(uplink_classifies_by_mark_and_charges_once),
+		cmocka_unit_test(uplink_paces_without_the_mark_field),
+		cmocka_unit_test(traffic_to_a_pod_is_shaped_on_its_ingress_clock),
+		cmocka_unit_test(same_node_traffic_is_charged_to_the_sender),
 		cmocka_unit_test(concurrent_cpus_lose_no_charge),
 		cmocka_unit_test(report_cost_per_packet),
 	};

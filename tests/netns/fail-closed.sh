@@ -121,6 +121,17 @@ expect_limit 3 half2 ""   # that reconcile done: bwmd's descriptors are counted 
 # Read errors keep the pod: EMFILE (bwmd's descriptors limited so that one
 # more is free, for the directory), then back. ('ip netns exec' execs
 # bwmd: $BWMD_PID is bwmd's own.)
+# bwmd must be idle, too: after its maps, the reconcile still sets up pod
+# interfaces and writes the metrics' state file, and a descriptor held
+# then and free a moment later leaves two free.
+fds_settled() {
+	local a b
+	a=$(ls "/proc/$BWMD_PID/fd")
+	sleep 0.2
+	b=$(ls "/proc/$BWMD_PID/fd")
+	[ "$a" = "$b" ]
+}
+wait_for 3 fds_settled || fail "bwmd's descriptors do not settle"
 free_fd=0
 while [ -e "/proc/$BWMD_PID/fd/$free_fd" ]; do free_fd=$((free_fd + 1)); done
 read -r soft hard < <(prlimit --pid "$BWMD_PID" --nofile --noheadings -o SOFT,HARD)

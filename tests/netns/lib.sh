@@ -272,3 +272,34 @@ bwmd_stop() {
 in_node() {
 	ip netns exec "$NS_node" "$@"
 }
+
+# pod_field POD PATH: a value of the pod's object in bwmctl's JSON status
+# (run in the node namespace, config $TMP/bwm.conf), PATH like from_pod.segs.
+pod_field() {
+	in_node "$BWMCTL" --config "$TMP/bwm.conf" --interval 0 --json status | python3 -c '
+import json, sys
+pods = {p["name"]: p for p in json.load(sys.stdin)["pods"]}
+v = pods[sys.argv[1]]
+for k in sys.argv[2].split("."):
+    v = v[k]
+print(v)' "$1" "$2"
+}
+
+# pod_field_at_least POD PATH N: whether that value is N or more (a
+# condition for wait_for, which reads it afresh at every try).
+pod_field_at_least() {
+	[ "$(pod_field "$1" "$2")" -ge "$3" ]
+}
+
+# udp_send NS DST COUNT SIZE [SRC]: COUNT UDP datagrams of SIZE bytes from
+# namespace NS to DST port 9, from source address SRC if given.
+udp_send() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+dst, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if len(sys.argv) > 4:
+    s.bind((sys.argv[4], 0))
+for _ in range(count):
+    s.sendto(b"x" * size, (dst, 9))' "$2" "$3" "$4" ${5:+"$5"}
+}

@@ -60,7 +60,8 @@ static void keys_are_read(void **state)
 				"qdisc = none\n"
 				"queue_fix = no\n"
 				"horizon = 2s\n"
-				"fq_buckets_log = 12\n");
+				"fq_buckets_log = 12\n"
+				"pod_mark_mask = 0xffff0000\n");
 	struct bwm_config c;
 
 	assert_int_equal(config_load(path, false, &c), 0);
@@ -74,6 +75,7 @@ static void keys_are_read(void **state)
 	assert_false(c.queue_fix);
 	assert_int_equal(c.pod_horizon_ns, 2000000000ULL);
 	assert_int_equal(c.fq_buckets_log, 12);
+	assert_int_equal(c.pod_mark_mask, 0xffff0000);
 	config_free(&c);
 	unlink(path);
 	free(path);
@@ -102,6 +104,13 @@ static void bad_values_are_rejected(void **state)
 		"[bwm]\nmax_pods = -1\n",
 		"[bwm]\nmax_pods = 12abc\n",
 		"[bwm]\nlog_level = loud\n",
+		/* Issue 16: the mark's field is contiguous, and holds every id. */
+		"[datapath]\npod_mark_mask = 0x3f0f\n",
+		"[datapath]\npod_mark_mask = 0\n",
+		"[datapath]\npod_mark_mask = 0x1\n",
+		"[datapath]\npod_mark_mask = 0x1ffffffff\n",
+		"[bwm]\nmax_pods = 65535\n",   /* with the default mask: ids up to 16382 */
+		"[bwm]\nmax_pods = 300\n[datapath]\npod_mark_mask = 0xff00\n",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -179,6 +188,8 @@ static void reference_file_is_the_defaults(void **state)
 	assert_int_equal(c.fq_buckets_log, d.fq_buckets_log);
 	assert_int_equal(c.fq_limit, d.fq_limit);
 	assert_int_equal(c.fq_flow_limit, d.fq_flow_limit);
+	assert_int_equal(c.pod_interfaces, d.pod_interfaces);
+	assert_int_equal(c.pod_mark_mask, d.pod_mark_mask);
 	assert_int_equal(c.aqm, d.aqm);
 	assert_int_equal(c.aqm_target_ns, d.aqm_target_ns);
 	assert_int_equal(c.aqm_interval_ns, d.aqm_interval_ns);

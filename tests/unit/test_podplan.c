@@ -31,6 +31,7 @@
 
 struct fake_maps {
 	struct bwm_pod_limit limits[MAX_PODS];
+	struct bwm_pod_limit ingress_limits[MAX_PODS];
 	struct bwm_pod_meta meta[MAX_PODS];
 	bool has_meta[MAX_PODS];
 	unsigned state_resets[MAX_PODS];   /* NEW_POD zeroes the clock and counters */
@@ -55,9 +56,11 @@ static void fake_apply(struct fake_maps *m, const struct plan_op *op)
 	case PLAN_OP_NEW_POD:
 		m->state_resets[op->id]++;
 		m->limits[op->id] = op->pod->limit;
+		m->ingress_limits[op->id] = op->pod->ingress_limit;
 		break;
 	case PLAN_OP_SET_LIMIT:
 		m->limits[op->id] = op->pod->limit;
+		m->ingress_limits[op->id] = op->pod->ingress_limit;
 		break;
 	case PLAN_OP_DELETE_KEY:
 		k = fake_key(m, &op->key);
@@ -79,6 +82,7 @@ static void fake_apply(struct fake_maps *m, const struct plan_op *op)
 		break;
 	case PLAN_OP_DROP_POD:
 		memset(&m->limits[op->id], 0, sizeof(m->limits[op->id]));
+		memset(&m->ingress_limits[op->id], 0, sizeof(m->ingress_limits[op->id]));
 		m->has_meta[op->id] = false;
 		break;
 	}
@@ -91,7 +95,8 @@ static size_t fake_have(const struct fake_maps *m, struct plan_have_pod *pods)
 
 	for (uint32_t id = 1; id < MAX_PODS; id++)
 		if (m->has_meta[id])
-			pods[n++] = (struct plan_have_pod) { .id = id, .meta = m->meta[id], .limit = m->limits[id] };
+			pods[n++] = (struct plan_have_pod) { .id = id, .meta = m->meta[id], .limit = m->limits[id],
+							     .ingress_limit = m->ingress_limits[id] };
 	return n;
 }
 
@@ -361,6 +366,66 @@ static void fail_closed_keeps_the_last_good_values(void **unused)
 	assert_false(m.has_meta[id]);
 }
 
+/* Issue 16: kubernetes.io/ingress-bandwidth fails closed as egress does. */
+static void ingress_limit_is_planned_and_fails_closed(void **unused)
+{
+	struct fake_maps m = {};
+	struct plan_want good[] = { want_if("web", 1250000, "if1") };
+	struct plan_want bad;
+	struct plan plan;
+	uint32_t id;
+
+	good[0].ingress = PODSPEC_SET;
+	good[0].ingress_bytes_per_sec = 6250000;
+	settle(&m, good, 1, NULL);
+	id = holder_of(&m, ifkey(1));
+	assert_int_equal(m.ingress_limits[id].rate_bytes_per_sec, 6250000);
+	/* The rest of the ingress limit is the configuration's. */
+	assert_int_equal(m.ingress_limits[id].horizon_ns, template.horizon_ns);
+
+	/* A changed ingress value alone is a SET_LIMIT, state untouched. */
+	good[0].ingress_bytes_per_sec = 12500000;
+	plan = run_plan(&m, good, 1, SIZE_MAX, NULL);
+	assert_int_equal(plan.n_ops, 1);
+	assert_int_equal(plan.ops[0].kind, PLAN_OP_SET_LIMIT);
+	assert_int_equal(m.ingress_limits[id].rate_bytes_per_sec, 12500000);
+	plan_free(&plan);
+
+	/* Invalid, then vanished: the last applied value stays. */
+	for (enum podspec_field f = PODSPEC_ABSENT; f <= PODSPEC_INVALID; f += 2) {
+		bad = good[0];
+		bad.ingress = f;
+		bad.ingress_bytes_per_sec = 0;
+		plan = run_plan(&m, &bad, 1, SIZE_MAX, NULL);
+		assert_int_equal(plan.pods[0].status, PLAN_KEPT);
+		assert_true(plan.pods[0].kept_ingress);
+		assert_false(plan.pods[0].kept_limit);
+		assert_int_equal(plan.n_ops, 0);
+		assert_int_equal(m.ingress_limits[id].rate_bytes_per_sec, 12500000);
+		plan_free(&plan);
+	}
+	/* An unreadable file keeps both directions. */
+	bad = (struct plan_want) { .name = "web", .file = PLAN_FILE_UNREADABLE };
+	plan = run_plan(&m, &bad, 1, SIZE_MAX, NULL);
+	assert_int_equal(plan.n_ops, 0);
+	assert_int_equal(plan.pods[0].ingress_limit.rate_bytes_per_sec, 12500000);
+	plan_free(&plan);
+	assert_int_equal(m.state_resets[id], 1);
+
+	/* A new file with a bad ingress value is not applied at all. */
+	bad = want_if("new", 1000, "if2");
+	bad.ingress = PODSPEC_INVALID;
+	plan = run_plan(&m, (struct plan_want[]) { bad, good[0] }, 2, SIZE_MAX, NULL);
+	assert_int_equal(plan.pods[0].status, PLAN_REFUSED);
+	assert_true(plan.pods[0].refused_ingress);
+	assert_int_equal(holder_of(&m, ifkey(2)), 0);
+	plan_free(&plan);
+
+	/* Only the file's removal lifts it. */
+	settle(&m, NULL, 0, NULL);
+	assert_int_equal(m.ingress_limits[id].rate_bytes_per_sec, 0);
+}
+
 static void failed_lookups_keep_the_interface(void **unused)
 {
 	struct fake_maps m = {};
@@ -487,8 +552,8 @@ static void dropped_ids_are_not_reused_in_the_same_plan(void **unused)
 struct model_file {
 	bool exists;
 	enum plan_file state;
-	enum podspec_field egress, interface, ips;
-	uint64_t rate;
+	enum podspec_field egress, ingress, interface, ips;
+	uint64_t rate, ingress_rate;
 	int ifnum;                 /* if1..if4, 5: "gone" */
 	uint8_t addrs[ADDRS];      /* address numbers */
 	uint32_t naddrs;
@@ -509,8 +574,9 @@ static size_t model_wants(const struct model_file *files, struct plan_want *want
 			continue;
 		w = &wants[n++];
 		*w = (struct plan_want) { .name = model_names[i], .file = f->state, .egress = f->egress,
-					  .interface = f->interface, .ips = f->ips,
-					  .egress_bytes_per_sec = f->rate };
+					  .ingress = f->ingress, .interface = f->interface, .ips = f->ips,
+					  .egress_bytes_per_sec = f->rate,
+					  .ingress_bytes_per_sec = f->ingress_rate };
 		if (f->ifnum == 5)
 			snprintf(w->ifname, sizeof(w->ifname), "gone");
 		else
@@ -525,6 +591,10 @@ static void random_file(struct model_file *f, unsigned *seed)
 {
 	*f = (struct model_file) { .exists = true, .egress = PODSPEC_SET,
 				   .rate = 1000 * (1 + (uint64_t)(rand_r(seed) % 50)) };
+	if (rand_r(seed) % 2) {
+		f->ingress = PODSPEC_SET;
+		f->ingress_rate = 1000 * (1 + (uint64_t)(rand_r(seed) % 50));
+	}
 	if (rand_r(seed) % 2) {
 		f->interface = PODSPEC_SET;
 		f->ifnum = 1 + rand_r(seed) % 5;
@@ -557,9 +627,16 @@ static void mutate(struct model_file *files, unsigned *seed)
 			f->exists = false;
 		}
 		break;
-	case 3: /* edit the limit, or break it */
-		f->egress = rand_r(seed) % 3 ? PODSPEC_SET : (rand_r(seed) % 2 ? PODSPEC_INVALID : PODSPEC_ABSENT);
-		f->rate = 1000 * (1 + (uint64_t)(rand_r(seed) % 50));
+	case 3: /* edit a limit, or break it */
+		if (rand_r(seed) % 2) {
+			f->egress = rand_r(seed) % 3 ? PODSPEC_SET :
+				    (rand_r(seed) % 2 ? PODSPEC_INVALID : PODSPEC_ABSENT);
+			f->rate = 1000 * (1 + (uint64_t)(rand_r(seed) % 50));
+		} else {
+			f->ingress = rand_r(seed) % 3 ? PODSPEC_SET :
+				     (rand_r(seed) % 2 ? PODSPEC_INVALID : PODSPEC_ABSENT);
+			f->ingress_rate = 1000 * (1 + (uint64_t)(rand_r(seed) % 50));
+		}
 		break;
 	case 4: /* hand the interface or an address over from i to j */
 		if (f->exists && files[j].exists && i != j) {
@@ -615,9 +692,14 @@ static void check_maps(const struct fake_maps *m, const struct plan *plan, const
 		for (uint32_t a = 0; a < pod->meta.naddrs; a++)
 			assert_int_equal(holder_of(m, (struct plan_key) { .addr = pod->meta.addrs[a] }),
 					 pod->id);
+		assert_memory_equal(&m->ingress_limits[pod->id], &pod->ingress_limit,
+				    sizeof(pod->ingress_limit));
 		/* A file read whole with a valid limit is what the maps hold. */
 		if (wants[i].file == PLAN_FILE_READ && wants[i].egress == PODSPEC_SET)
 			assert_int_equal(m->limits[pod->id].rate_bytes_per_sec, wants[i].egress_bytes_per_sec);
+		if (wants[i].file == PLAN_FILE_READ && wants[i].ingress == PODSPEC_SET)
+			assert_int_equal(m->ingress_limits[pod->id].rate_bytes_per_sec,
+					 wants[i].ingress_bytes_per_sec);
 	}
 }
 
@@ -668,6 +750,7 @@ int main(void)
 		cmocka_unit_test(conflict_holder_keeps_then_waiter_gets_it),
 		cmocka_unit_test(newcomers_first_by_name_wins),
 		cmocka_unit_test(fail_closed_keeps_the_last_good_values),
+		cmocka_unit_test(ingress_limit_is_planned_and_fails_closed),
 		cmocka_unit_test(failed_lookups_keep_the_interface),
 		cmocka_unit_test(bad_new_files_never_apply_as_no_limit),
 		cmocka_unit_test(explicit_empty_list_clears_absent_keeps),
