@@ -18,7 +18,8 @@
  *      CoDel, watching how long packets wait in the pod's virtual queue,
  *      signals it: then it is CE-marked (ECN-capable) or dropped;
  *   6. the packet's time is committed to the pod's clock atomically, as
- *      several CPUs pace one pod at once (issue 12), and counted per CPU.
+ *      several CPUs pace one pod at once (issue 12), and counted per CPU,
+ *      with the delay it was stamped with in the pod's histogram (issue 17).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -264,7 +265,7 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 	struct bwm_pod_state *state = bpf_map_lookup_elem(&bwm_pod_state, &pod);
 	struct bwm_pod_counters *counters = bpf_map_lookup_elem(&bwm_pod_counters, &pod);
 	__u32 wire_len = skb->wire_len ? skb->wire_len : skb->len;
-	__u64 now, seen, rate, big_tx, horizon, departure;
+	__u64 now, seen, rate, big_tx, horizon, departure, delay = 0;
 	struct bwm_flow *flow = NULL;
 	struct edt_result r;
 
@@ -318,11 +319,15 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 	departure = edt_commit(&state->t_last_ns, seen, &r);
 	if (departure) {
 		skb->tstamp = departure;
+		delay = departure - now;
 		if (flow)
 			sparse_queued(flow, departure);
 	}
 sent:
-	/* Per-CPU values, and tc runs with bottom halves off: plain adds. */
+	/* Per-CPU values, and tc runs with bottom halves off: plain adds. A
+	 * pod without a limit stamps nothing and has no histogram. */
+	if (rate)
+		hist_record(&counters->delay, delay);
 	counters->bytes += wire_len;
 	counters->packets++;
 	return TC_ACT_UNSPEC;

@@ -19,12 +19,16 @@
 #include <linux/types.h>
 
 #include "aqm.h"
+#include "histogram.h"
 #include "sparse.h"
 
 #define BWM_MAX_PODS_DEFAULT 4096
 #define BWM_MAX_ADDRS_PER_POD 16
 #define BWM_POD_NAME_MAX 256
 #define BWM_IFNAME_MAX 16
+/* Kubernetes' namespace (63) and pod name (253) limits, NUL included. */
+#define BWM_K8S_NAMESPACE_MAX 64
+#define BWM_K8S_POD_NAME_MAX 256
 
 /* An IPv6 address, or an IPv4 address mapped into ::ffff:0:0/96, so that one
  * exact-match hash serves dual-stack pods. */
@@ -79,6 +83,7 @@ struct bwm_pod_counters {
 	__u64 drops[BWM_DROP__MAX];
 	__u64 ecn_marks;          /* CoDel's signals as CE marks */
 	__u64 sparse_packets;     /* packets of sparse flows sent ahead of the queue */
+	struct bwm_delay_hist delay;   /* delays stamped on a limited pod's packets (histogram.h) */
 };
 
 /* bwm_flows: sparse-flow state (sparse.h), per pod and flow hash. */
@@ -95,6 +100,9 @@ struct bwm_pod_meta {
 	__u32 ifindex;
 	__u32 naddrs;
 	struct bwm_addr_key addrs[BWM_MAX_ADDRS_PER_POD];
+	/* From the pod file, for metrics labels; "" if not given. */
+	char k8s_namespace[BWM_K8S_NAMESPACE_MAX];
+	char k8s_pod[BWM_K8S_POD_NAME_MAX];
 };
 
 #endif /* BWM_MAPS_H */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* bwmctl: shows what bwm enforces, from the pinned maps (bwmd need not run). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,17 +12,22 @@
 
 #include "bigtcp_links.h"
 #include "config.h"
+#include "fileio.h"
 #include "log.h"
+#include "metrics_export.h"
 #include "netlink.h"
 #include "podstats.h"
+#include "util.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: bwmctl [OPTIONS] status [POD]\n"
 		"       bwmctl [OPTIONS] links\n"
-		"status: each pod's limit, achieved rate, packets, drops, ECN marks, queue delay.\n"
-		"links:  the BIG TCP sizes of the links bwm manages, and theirs before bwm.\n\n"
+		"       bwmctl [OPTIONS] metrics\n"
+		"status:  each pod's limit, achieved rate, packets, drops, ECN marks, queue delay.\n"
+		"links:   the BIG TCP sizes of the links bwm manages, and theirs before bwm.\n"
+		"metrics: bwm's Prometheus metrics, as bwmd writes them for node_exporter.\n\n"
 		"  -c, --config PATH      configuration file (default " BWM_CONFIG_PATH_DEFAULT ")\n"
 		"  -p, --pin-dir DIR      pinned maps directory (default: from the configuration)\n"
 		"  -i, --interval SECONDS sampling interval for the achieved rate (default 1; 0: none)\n"
@@ -126,6 +133,31 @@ static int links(const struct bwm_config *config, bool json)
 	return r;
 }
 
+/* bwmd's own part as it last wrote it, then the pods' from the maps. */
+static int metrics(const struct bwm_config *config)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *node = NULL;
+	size_t size = 0;
+	char why[256];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/" METRICS_NODE_FILE, config->state_dir);
+	r = file_read_all(AT_FDCWD, path, 1 << 20, &node, &size);
+	if (r < 0)
+		printf("# bwmd's own metrics are missing (%s: %s): bwmd has not run\n", path,
+		       strerror(-r));
+	else
+		fwrite(node, 1, size, stdout);
+	r = metrics_render_pinned_pods(stdout, config->pin_dir, config->max_pods, why, sizeof(why));
+	if (r == -EPROTO)
+		return log_error_errno(r, "The maps under '%s' are not this bwmctl's: %s", config->pin_dir,
+				       why);
+	if (r < 0 && r != -ENOENT)
+		return log_error_errno(r, "Cannot read the maps under '%s': %m", config->pin_dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_VERSION = 0x100 };
@@ -178,11 +210,12 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("no command given%s", "");
 	command = argv[optind];
-	if (strcmp(command, "status") != 0 && strcmp(command, "links") != 0)
+	if (strcmp(command, "status") != 0 && strcmp(command, "links") != 0 &&
+	    strcmp(command, "metrics") != 0)
 		return usage_error("unknown command \"%s\"", command);
 	if (optind + 1 < argc)
 		only = argv[optind + 1];
-	if (optind + 2 < argc || (only && strcmp(command, "links") == 0))
+	if (optind + 2 < argc || (only && strcmp(command, "status") != 0))
 		return usage_error("unexpected argument \"%s\"", argv[argc - 1]);
 
 	log_set_max_level(LOG_WARNING);
@@ -193,6 +226,8 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (strcmp(command, "links") == 0)
 		r = links(&config, json);
+	else if (strcmp(command, "metrics") == 0)
+		r = metrics(&config);
 	else
 		r = status(pin_dir ? pin_dir : config.pin_dir, only, interval, json);
 	config_free(&config);

@@ -5,17 +5,13 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "k8s_names.h"
 #include "podspec.h"
 #include "util.h"
 
 static bool is_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static bool is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
 /* libcni's ValidateContainerID: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ */
@@ -29,65 +25,18 @@ static bool is_valid_container_id(const char *id)
 	return true;
 }
 
-/* RFC 1123 label (Kubernetes namespaces): [a-z0-9]([-a-z0-9]*[a-z0-9])? */
-static bool is_dns_label(const char *s, size_t len)
-{
-	if (len == 0 || len > 63 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1]))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!is_lower_alnum(s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-/* RFC 1123 subdomain (Kubernetes pod names): labels joined by dots. */
-static bool is_dns_subdomain(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > CNI_K8S_NAME_MAX)
-		return false;
-	for (const char *label = s;;) {
-		const char *dot = strchrnul(label, '.');
-
-		if (!is_dns_label(label, (size_t)(dot - label)))
-			return false;
-		if (!*dot)
-			return true;
-		label = dot + 1;
-	}
-}
-
-/* A UID as the API server makes them (a UUID); any case, dashes. */
-static bool is_uid(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > CNI_K8S_UID_MAX)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!is_alnum(*p) && *p != '-')
-			return false;
-	return true;
-}
-
 struct k8s_key {
 	const char *key;
 	size_t offset, size;
 	bool (*valid)(const char *value);
 };
 
-static bool is_namespace(const char *s)
-{
-	return is_dns_label(s, strlen(s));
-}
-
 static const struct k8s_key k8s_keys[] = {
 	{ "K8S_POD_NAMESPACE", offsetof(struct cni_invocation, pod_namespace),
-	  CNI_K8S_NAMESPACE_MAX + 1, is_namespace },
-	{ "K8S_POD_NAME", offsetof(struct cni_invocation, pod_name), CNI_K8S_NAME_MAX + 1,
-	  is_dns_subdomain },
-	{ "K8S_POD_UID", offsetof(struct cni_invocation, pod_uid), CNI_K8S_UID_MAX + 1, is_uid },
+	  K8S_NAMESPACE_MAX + 1, k8s_is_namespace },
+	{ "K8S_POD_NAME", offsetof(struct cni_invocation, pod_name), K8S_POD_NAME_MAX + 1,
+	  k8s_is_pod_name },
+	{ "K8S_POD_UID", offsetof(struct cni_invocation, pod_uid), K8S_UID_MAX + 1, k8s_is_uid },
 };
 
 /* "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-1;..." */

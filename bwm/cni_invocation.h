@@ -13,6 +13,7 @@
 #include <net/if.h>
 
 #include "cni_error.h"
+#include "k8s_names.h"
 
 enum cni_command {
 	CNI_CMD_ADD,
@@ -21,21 +22,15 @@ enum cni_command {
 	CNI_CMD_VERSION,
 };
 
-/* Kubernetes' own limits: a namespace is a DNS label, a pod name a DNS
- * subdomain, a UID a UUID. */
-#define CNI_K8S_NAMESPACE_MAX 63
-#define CNI_K8S_NAME_MAX 253
-#define CNI_K8S_UID_MAX 36
-
 struct cni_invocation {
 	enum cni_command command;
 	const char *container_id;    /* borrowed; NULL for VERSION */
 	const char *netns;           /* borrowed; may be "" for DEL */
 	char ifname[IFNAMSIZ];
 	/* "" when CNI_ARGS does not carry them */
-	char pod_namespace[CNI_K8S_NAMESPACE_MAX + 1];
-	char pod_name[CNI_K8S_NAME_MAX + 1];
-	char pod_uid[CNI_K8S_UID_MAX + 1];
+	char pod_namespace[K8S_NAMESPACE_MAX + 1];
+	char pod_name[K8S_POD_NAME_MAX + 1];
+	char pod_uid[K8S_UID_MAX + 1];
 };
 
 /*

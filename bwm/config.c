@@ -59,6 +59,8 @@ static const struct key_spec keys[] = {
 	{ "latency", "sparse_flows",   KEY_BOOL,     FIELD(sparse_flows), 0, 0 },
 	{ "latency", "sparse_quantum", KEY_U32,      FIELD(sparse_quantum), 64, 65536 },
 	{ "latency", "max_flows",      KEY_U32,      FIELD(max_flows), 1024, 4194304 },
+	{ "metrics", "textfile_dir", KEY_STRING, FIELD(metrics_textfile_dir), 0, 0 },
+	{ "metrics", "interval",     KEY_DURATION, FIELD(metrics_interval_ns), 1000000000ULL, 3600000000000ULL },
 	{ "bigtcp", "enable",    KEY_AUTO_BOOL, FIELD(bigtcp_enable), 0, 0 },
 	{ "bigtcp", "size",      KEY_U32,       FIELD(bigtcp_size), 65536, 524280 },
 	{ "bigtcp", "uplinks",   KEY_BOOL,      FIELD(bigtcp_uplinks), 0, 0 },
@@ -98,6 +100,9 @@ void config_init_defaults(struct bwm_config *ret)
 		.sparse_flows = true,
 		.sparse_quantum = 3028,   /* two full-size frames: fq's quantum */
 		.max_flows = 65536,
+		/* Off unless asked for; Prometheus' default scrape interval. */
+		.metrics_textfile_dir = strdup(""),
+		.metrics_interval_ns = 15 * 1000000000ULL,
 		.bigtcp_enable = -1,
 		/* 192 KiB, the size Cilium's BIG TCP support uses. */
 		.bigtcp_size = 196608,
@@ -115,6 +120,7 @@ void config_free(struct bwm_config *config)
 	free(config->pods_dir);
 	free(config->pin_dir);
 	free(config->state_dir);
+	free(config->metrics_textfile_dir);
 	memset(config, 0, sizeof(*config));
 }
 
@@ -326,7 +332,8 @@ int config_load(const char *path, bool missing_ok, struct bwm_config *ret)
 	int r = 0;
 
 	config_init_defaults(&config);
-	if (!config.uplinks || !config.pods_dir || !config.pin_dir || !config.state_dir) {
+	if (!config.uplinks || !config.pods_dir || !config.pin_dir || !config.state_dir ||
+	    !config.metrics_textfile_dir) {
 		config_free(&config);
 		return log_error_errno(ENOMEM, "Out of memory reading the configuration");
 	}

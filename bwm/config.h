@@ -51,6 +51,10 @@ struct bwm_config {
 	uint32_t sparse_quantum;   /* largest packet that may skip it, bytes */
 	uint32_t max_flows;        /* flows tracked for that, per node (LRU) */
 
+	/* [metrics] */
+	char *metrics_textfile_dir;   /* node_exporter's textfile directory; "": none */
+	uint64_t metrics_interval_ns; /* how often bwm.prom is written there */
+
 	/* [bigtcp] */
 	int bigtcp_enable;         /* 1 on, 0 off, -1 auto: on where the kernel supports it */
 	uint32_t bigtcp_size;      /* GSO/GRO max size in bytes, capped per device */

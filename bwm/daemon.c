@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-event.h>
 
 #include "bigtcp_links.h"
@@ -15,6 +16,7 @@
 #include "datapath.h"
 #include "instance.h"
 #include "log.h"
+#include "metrics_export.h"
 #include "netlink.h"
 #include "notify.h"
 #include "pods.h"
@@ -42,6 +44,8 @@ struct daemon {
 	sd_event_source *reconcile_pending;   /* a deferred reconcile, coalescing bursts */
 	sd_event_source *retry;               /* a reconcile again, RETRY_USEC after one that could not finish */
 	sd_event_source *resync;              /* every resync_interval: files and maps read anew */
+	struct metrics_export *metrics;
+	sd_event_source *metrics_timer;       /* every [metrics] interval, if textfile_dir is set */
 };
 
 static struct uplink_env uplink_env(struct daemon *d)
@@ -159,15 +163,63 @@ static void notify_status(struct daemon *d, const struct pods_summary *s)
 		       s->enforced, s->pending, s->errors, count_active_uplinks(d), d->n_uplinks);
 }
 
+/* The metrics: bwmd's own part always (for bwmctl), the textfile too when
+ * it is time. */
+static void write_metrics(struct daemon *d, bool textfile)
+{
+	struct metrics_uplink *uplinks = calloc(d->n_uplinks ? d->n_uplinks : 1, sizeof(*uplinks));
+
+	if (!uplinks)
+		return;
+	for (size_t i = 0; i < d->n_uplinks; i++)
+		uplinks[i] = (struct metrics_uplink) { .name = d->uplinks[i].name,
+						       .active = d->uplinks[i].active,
+						       .qdisc_managed = d->config.qdisc == BWM_QDISC_FQ };
+	metrics_export_write(d->metrics, &d->config, uplinks, d->n_uplinks, textfile);
+	free(uplinks);
+}
+
+static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	write_metrics(d, true);
+	sd_event_source_set_time_relative(s, d->config.metrics_interval_ns / 1000);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+/* The textfile writer runs only with a directory to write to. */
+static void arm_metrics(struct daemon *d)
+{
+	if (!d->config.metrics_textfile_dir[0]) {
+		sd_event_source_set_enabled(d->metrics_timer, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time_relative(d->metrics_timer, 0);
+	sd_event_source_set_enabled(d->metrics_timer, SD_EVENT_ONESHOT);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void reconcile_now(struct daemon *d)
 {
 	struct pods_summary summary = {};
+	uint64_t start = monotonic_ns();
 	int *ifindexes = NULL;
 	char **ifnames = NULL;
 	size_t n = 0;
 	int r;
 
 	r = pods_reconcile(d->pods, d->dp, &d->config, podwatch_busy, d->podwatch, &summary);
+	metrics_export_reconciled(d->metrics, (double)(monotonic_ns() - start) / 1e9, &summary);
+	write_metrics(d, false);
 	if (r < 0 || summary.retry || podwatch_has_busy(d->podwatch)) {
 		sd_event_source_set_time_relative(d->retry, RETRY_USEC);
 		sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
@@ -317,6 +369,7 @@ static int reload(struct daemon *d)
 			setup_uplink(d, &d->uplinks[i]);
 	watch_pods_dir(d);
 	arm_resync(d);
+	arm_metrics(d);
 	/* Now, not deferred: READY=1 below ends the reload once applied. */
 	reconcile_now(d);
 	notify_ready();
@@ -428,9 +481,14 @@ static int open_everything(struct daemon *d)
 		r = sd_event_source_set_enabled(d->retry, SD_EVENT_OFF);
 	if (r >= 0)
 		r = sd_event_add_time(d->event, &d->resync, CLOCK_MONOTONIC, 0, 0, on_resync, d);
+	if (r >= 0)
+		r = sd_event_add_time(d->event, &d->metrics_timer, CLOCK_MONOTONIC, 0, 0, on_metrics_timer, d);
+	if (r >= 0)
+		r = metrics_export_new(&d->metrics);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up reconciling: %m");
 	arm_resync(d);
+	arm_metrics(d);
 	return 0;
 }
 
@@ -487,6 +545,8 @@ struct daemon *daemon_free(struct daemon *d)
 	sd_event_source_disable_unref(d->reconcile_pending);
 	sd_event_source_disable_unref(d->retry);
 	sd_event_source_disable_unref(d->resync);
+	sd_event_source_disable_unref(d->metrics_timer);
+	metrics_export_free(d->metrics);
 	sd_event_unref(d->event);
 	pods_free(d->pods);
 	bigtcp_links_free(d->bigtcp);

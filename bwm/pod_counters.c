@@ -44,6 +44,9 @@ int pod_counters_read(int map_fd, uint32_t id, struct bwm_pod_counters *ret)
 			sum.drops[d] += values[cpu].drops[d];
 		sum.ecn_marks += values[cpu].ecn_marks;
 		sum.sparse_packets += values[cpu].sparse_packets;
+		for (int b = 0; b < HIST_BUCKETS; b++)
+			sum.delay.bucket[b] += values[cpu].delay.bucket[b];
+		sum.delay.sum_ns += values[cpu].delay.sum_ns;
 	}
 	*ret = sum;
 	return 0;

@@ -139,7 +139,12 @@ static bool resolve_want(struct planner *p, size_t i)
 		memcpy(m->ifname, prev->meta.ifname, sizeof(m->ifname));
 		m->naddrs = MIN(prev->meta.naddrs, (uint32_t)BWM_MAX_ADDRS_PER_POD);
 		memcpy(m->addrs, prev->meta.addrs, m->naddrs * sizeof(m->addrs[0]));
+		memcpy(m->k8s_namespace, prev->meta.k8s_namespace, sizeof(m->k8s_namespace));
+		memcpy(m->k8s_pod, prev->meta.k8s_pod, sizeof(m->k8s_pod));
 	} else {
+		/* Labels follow the file; they enforce nothing. */
+		memcpy(m->k8s_namespace, w->k8s_namespace, sizeof(m->k8s_namespace));
+		memcpy(m->k8s_pod, w->k8s_pod, sizeof(m->k8s_pod));
 		/* A limit that does not parse never applies as "no limit". */
 		if (w->egress == PODSPEC_INVALID && !prev)
 			return false;
@@ -162,6 +167,8 @@ static bool resolve_want(struct planner *p, size_t i)
 		}
 	}
 	m->ifname[sizeof(m->ifname) - 1] = '\0';
+	m->k8s_namespace[sizeof(m->k8s_namespace) - 1] = '\0';
+	m->k8s_pod[sizeof(m->k8s_pod) - 1] = '\0';
 	pod->limit = p->in->limit_template;
 	pod->limit.rate_bytes_per_sec = rate;
 	if (m->ifname[0]) {

@@ -70,6 +70,8 @@ struct plan_want {
 	char ifname[BWM_IFNAME_MAX];                 /* where interface is SET */
 	uint32_t naddrs;                             /* where ips is SET */
 	struct bwm_addr_key addrs[BWM_MAX_ADDRS_PER_POD];
+	char k8s_namespace[BWM_K8S_NAMESPACE_MAX];   /* labels, where READ */
+	char k8s_pod[BWM_K8S_POD_NAME_MAX];
 };
 
 struct plan_input {

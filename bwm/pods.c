@@ -187,6 +187,8 @@ static void want_from_file(const struct pod_file *f, struct plan_want *w)
 	/* bit/s -> bytes/s; the smallest limit kubelet accepts (1k) is 125. */
 	w->egress_bytes_per_sec = spec->egress_bps / 8;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", spec->ifname);
+	snprintf(w->k8s_namespace, sizeof(w->k8s_namespace), "%s", spec->k8s_namespace);
+	snprintf(w->k8s_pod, sizeof(w->k8s_pod), "%s", spec->k8s_pod);
 	for (size_t i = 0; i < spec->n_addrs && i < BWM_MAX_ADDRS_PER_POD; i++) {
 		if (spec->addrs[i].family == AF_INET)
 			bwm_addr_key_from_ipv4(&w->addrs[i], spec->addrs[i].v4.s_addr);

@@ -147,6 +147,21 @@ static enum podspec_field apply_bandwidth(struct reporter *rep,
 	return PODSPEC_SET;
 }
 
+/* A Kubernetes name for labels: copied if valid, reported if not. */
+static void apply_k8s_name(struct reporter *rep, const struct bwm_annotations *annotations,
+			   const char *key, bool (*valid)(const char *), char *ret, size_t size)
+{
+	const struct bwm_annotation *a = annotations_get(annotations, key);
+
+	if (!a)
+		return;
+	if (!valid(a->value) || strlen(a->value) >= size) {
+		report(rep, a, "not a valid Kubernetes name; left out of labels");
+		return;
+	}
+	strcpy(ret, a->value);
+}
+
 /* Every key of bwm's own namespace it knows; see podspec.h. */
 static const char *const known_bwm_keys[] = {
 	BWM_POD_KEY_INTERFACE, BWM_POD_KEY_IPS, BWM_POD_KEY_EGRESS_BURST,
@@ -225,6 +240,10 @@ int podspec_from_annotations(const char *pod_name, const struct bwm_annotations 
 			spec.ips = PODSPEC_SET;
 		}
 	}
+	apply_k8s_name(&rep, annotations, BWM_POD_KEY_NAMESPACE, k8s_is_namespace, spec.k8s_namespace,
+		       sizeof(spec.k8s_namespace));
+	apply_k8s_name(&rep, annotations, BWM_POD_KEY_POD_NAME, k8s_is_pod_name, spec.k8s_pod,
+		       sizeof(spec.k8s_pod));
 	report_unknown_keys(&rep, annotations);
 
 	*ret = spec;

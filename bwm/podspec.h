@@ -32,6 +32,7 @@
 
 #include "annotations.h"
 #include "bwm_maps.h"
+#include "k8s_names.h"
 
 #define BWM_POD_KEY_EGRESS    "kubernetes.io/egress-bandwidth"
 #define BWM_POD_KEY_INGRESS   "kubernetes.io/ingress-bandwidth"
@@ -79,6 +80,10 @@ struct bwm_pod_spec {
 	struct bwm_pod_addr addrs[BWM_POD_MAX_ADDRS];
 	size_t n_addrs;                     /* where SET; may be 0 (an empty list) */
 	enum podspec_field egress, ingress, interface, ips;
+	/* Who the pod is, for labels (bwm.io/pod-namespace, bwm.io/pod-name);
+	 * "" when not given or not a valid Kubernetes name (reported). */
+	char k8s_namespace[K8S_NAMESPACE_MAX + 1];
+	char k8s_pod[K8S_POD_NAME_MAX + 1];
 };
 
 /*

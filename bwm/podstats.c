@@ -13,6 +13,7 @@
 #include "annotations.h"
 #include "classify.h"
 #include "pod_counters.h"
+#include "utf8.h"
 #include "util.h"
 
 struct pinned_maps {
@@ -237,31 +238,6 @@ size_t pod_stats_print_table(FILE *out, const struct pod_stats_snapshot *s, cons
 			(unsigned long long)p->counters.ecn_marks, delay);
 		n++;
 	}
-	return n;
-}
-
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is
- * none. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-	else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
 	return n;
 }
 

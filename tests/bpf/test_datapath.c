@@ -177,6 +177,19 @@ static void non_ip_passes_untouched(void **unused)
 	assert_int_equal(pod_counters(9).packets, 0);
 }
 
+/* The delays check_paced_sequence() stamps, 0 and 12..60 ms less the few
+ * microseconds between the runs, in the histogram (bpf/histogram.h):
+ * 0 -> bucket 0; 12 ms < 2^24 ns -> 11; 24 ms < 2^25 -> 12; 36, 48, 60 ms
+ * < 2^26 -> 13. */
+static void check_paced_histogram(struct bwm_delay_hist h)
+{
+	const uint64_t want[HIST_BUCKETS] = { [0] = 1, [11] = 1, [12] = 1, [13] = 3 };
+
+	for (int b = 0; b < HIST_BUCKETS; b++)
+		assert_int_equal(h.bucket[b], want[b]);
+	assert_true(h.sum_ns <= 180 * MS && h.sum_ns > 179 * MS);
+}
+
 /* At 1 Mbit/s a 1500-byte packet takes exactly 12 ms: after the first
  * packet (sent now, which sets the pod's clock), the n-th leaves at
  * clock + n * 12 ms. */
@@ -197,6 +210,7 @@ static void check_paced_sequence(uint32_t id, const struct packet *p, size_t len
 	}
 	assert_int_equal(pod_counters(id).packets, 6);
 	assert_int_equal(pod_counters(id).bytes, 6 * 1500);
+	check_paced_histogram(pod_counters(id).delay);
 }
 
 static void ipv4_pod_is_paced(void **unused)
@@ -267,6 +281,9 @@ static void unlimited_pod_is_counted_not_paced(void **unused)
 		assert_int_equal(run(&p, len, 9000, 0, 0).tstamp, 0);
 	assert_int_equal(pod_counters(5).packets, 3);
 	assert_int_equal(pod_counters(5).bytes, 27000);
+	/* Nothing stamped, nothing in the histogram. */
+	for (int b = 0; b < HIST_BUCKETS; b++)
+		assert_int_equal(pod_counters(5).delay.bucket[b], 0);
 }
 
 static void limit_change_and_removal_take_effect(void **unused)

@@ -186,6 +186,8 @@ static void reference_file_is_the_defaults(void **state)
 	assert_int_equal(c.sparse_flows, d.sparse_flows);
 	assert_int_equal(c.sparse_quantum, d.sparse_quantum);
 	assert_int_equal(c.max_flows, d.max_flows);
+	assert_string_equal(c.metrics_textfile_dir, d.metrics_textfile_dir);
+	assert_int_equal(c.metrics_interval_ns, d.metrics_interval_ns);
 	assert_int_equal(c.bigtcp_enable, d.bigtcp_enable);
 	assert_int_equal(c.bigtcp_size, d.bigtcp_size);
 	assert_int_equal(c.bigtcp_uplinks, d.bigtcp_uplinks);
