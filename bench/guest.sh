@@ -64,10 +64,11 @@ S5_BULK_FLOWS=4
 case $PROFILE in
 # Virtual time costs about 2.7 s of host time per busy guest second
 # (docs/testing.md), and the short profile must fit CI's 10 minutes with
-# every mode, so its runs are short (1 s each, S3 with one flow, 4 S1
-# pods: each pod costs the TBF modes a plugin call per ADD and DEL): its
-# figures show that each mode works and roughly how; the goals are judged
-# on the full profile.
+# every mode, so its runs are short (1 s each, 4 S1 pods, S3 with one flow
+# at 10 and 100 Mbit/s, no S1 cross-check: 8 modes took 258 guest seconds,
+# 11 minutes, with S3 at 400 Mbit/s and the cross-check): its figures show
+# that each mode works and roughly how; the goals are judged on the full
+# profile.
 # S1_FLOWS: one vCPU reaches its transaction rate with a few flows; more
 # only queue for it. S3_RATES: 400 Mbit/s is well under the one vCPU's
 # ceiling; the full profile adds 1000. S2_HEAD: how long the bulk flows run
@@ -79,7 +80,7 @@ case $PROFILE in
 short)
 	S1_FLOWS=4; S1_TIME=1; S2_TIME=1; S2_HEAD=1; S2_TAIL=1; S2_ROUNDS=2
 	S3_TIME=1; S3_OMIT=1; S5_TIME=1; WARMUP=0.3
-	S3_RATES="10 100 400"; S3_FLOWS=1 ;;
+	S3_RATES="10 100"; S3_FLOWS=1 ;;
 full)
 	S1_FLOWS=32; S1_TIME=10; S2_TIME=10; S2_HEAD=3; S2_TAIL=2; S2_ROUNDS=3
 	S3_TIME=10; S3_OMIT=2; S5_TIME=10; WARMUP=1
@@ -145,7 +146,7 @@ run_mode() {
 	if scenario_on s1 "$mode"; then
 		note "mode $mode: S1 ($S1_FLOWS flows)"
 		measured "$mode" s1 s1 "$mode"
-		if [ "$mode" = none ]; then
+		if [ "$mode" = none ] && [ "$PROFILE" = full ]; then
 			note "mode $mode: S1 cross-check (prober and sockperf, 1 flow)"
 			measured "$mode" s1-xcheck s1_crosscheck "$mode"
 		fi

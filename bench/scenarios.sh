@@ -129,7 +129,7 @@ s5() {
 	measured "$mode" s5-idle rpc "$mode" "$k" "$R/$mode/s5-idle"
 	# rr_prober's connections and warm-up: under a second.
 	beside_bulk "$mode" s5-load "$k" "$S5_BULK_FLOWS" "$S2_HEAD" "$S2_HEAD" \
-		$((S5_TIME + 1 + S2_TAIL)) \
+		$((S5_TIME + 1)) \
 		rpc "$mode" "$k" "$R/$mode/s5-load"
 }
 
