@@ -339,6 +339,23 @@ static int read_capped(struct reporter *rep, int fd, char **ret_buf, size_t *ret
 	return r == -EFBIG ? refuse(rep, -EFBIG, "larger than 256 KiB") : r;
 }
 
+/* Whether another process has the file open for writing: a writer that is
+ * not atomic may have written only part of it. Inotify cannot tell (a
+ * reconcile asked for by an earlier event may read the file before its own
+ * IN_MODIFY is dispatched); the kernel refuses a read lease on a file open
+ * for writing (fcntl(2) F_SETLEASE, EAGAIN), and the lease is given back at
+ * once. The file's owner needs no CAP_LEASE, and pod files are root's.
+ * Where leases are not to be had (a filesystem without them, EINVAL; leases
+ * disabled, EACCES), the file is read as it is. */
+static bool open_for_writing_elsewhere(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+		(void) fcntl(fd, F_SETLEASE, F_UNLCK);
+		return false;
+	}
+	return errno == EAGAIN;
+}
+
 int podspec_load_file(int dirfd, const char *name, bwm_problem_fn on_problem, void *userdata,
 		      struct bwm_pod_spec *ret)
 {
@@ -365,6 +382,8 @@ int podspec_load_file(int dirfd, const char *name, bwm_problem_fn on_problem, vo
 		return refuse(&rep, -EPERM, "not owned by root");
 	if (st.st_mode & S_IWOTH)
 		return refuse(&rep, -EPERM, "world-writable");
+	if (open_for_writing_elsewhere(fd))
+		return -EINPROGRESS;
 
 	r = read_capped(&rep, fd, &buf, &size);
 	if (r < 0)

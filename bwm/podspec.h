@@ -112,7 +112,8 @@ int podspec_from_annotations(const char *pod_name, const struct bwm_annotations 
  * world-writable), -EFBIG (larger than BWM_POD_FILE_MAX), -EXDEV (a symlink
  * outside kubelet's layout), -EINVAL (not a pod name or not a regular file).
  * Errors of the system (-ENOENT when the file went away, -ENOMEM, -EIO) are
- * returned without a report.
+ * returned without a report, as is -EINPROGRESS: another process has the
+ * file open for writing (it may be half written; its close will tell).
  */
 int podspec_load_file(int dirfd, const char *name, bwm_problem_fn on_problem, void *userdata,
 		      struct bwm_pod_spec *ret);

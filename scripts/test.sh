@@ -10,6 +10,10 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# Debian's own tools, as on a fresh node, not what a developer's shell puts
+# first: a pyenv shim costs ~100 ms per python3 here, seconds in the VM,
+# which gets this PATH too.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 BUILD_DIR=${1:-build}
 FUZZ_BUILD_DIR="$BUILD_DIR-fuzz"
 start=$SECONDS

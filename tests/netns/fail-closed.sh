@@ -102,6 +102,21 @@ sleep 1
 printf 'kubernetes.io/egress-bandwidth="7M"\n' >&$writer
 exec {writer}>&-
 expect_limit 3 half 7000000
+# The same, with no event to go by: a file half written and held open is
+# linked in from elsewhere (no IN_MODIFY, no IN_CLOSE_WRITE in the pods
+# directory), as when a reconcile asked for earlier reads a file that a slow
+# writer has just begun (seen in the VM). What bwmd reads must tell.
+exec {writer}>"$TMP/shared/half2"
+printf 'bwm.io/ips="198.18.9.8"\n' >&$writer
+ln "$TMP/shared/half2" "$PODS_DIR/half2"
+log_says 3 "Pod 'half2'.*is being written" || fail "no 'being written' report for half2"
+[ -z "$(limit_of half2)" ] || fail "a file open for writing was applied: limit '$(limit_of half2)'"
+printf 'kubernetes.io/egress-bandwidth="8M"\n' >&$writer
+exec {writer}>&-
+touch "$PODS_DIR/half2"
+expect_limit 3 half2 8000000
+rm "$PODS_DIR/half2" "$TMP/shared/half2"
+expect_limit 3 half2 ""   # that reconcile done: bwmd's descriptors are counted next
 
 # Read errors keep the pod: EMFILE (bwmd's descriptors limited so that one
 # more is free, for the directory), then back. ('ip netns exec' execs

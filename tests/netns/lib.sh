@@ -146,9 +146,14 @@ in_virtual_time() {
 	[ "${BWM_VM_CLOCK:-}" = virtual ]
 }
 
-# wait_for TIMEOUT_S CMD...: polls CMD every 20 ms until it succeeds.
+# wait_for TIMEOUT_S CMD...: polls CMD every 20 ms until it succeeds. The
+# timeouts are sanity bounds for what takes a few ms natively; in the VM
+# (software emulation, where starting python3 alone takes ~1 s) they are
+# ten times longer.
 wait_for() {
-	local deadline=$(( $(date +%s%N) + $1 * 1000000000 ))
+	local scale=1
+	[ "${BWM_VM:-}" = 1 ] && scale=10
+	local deadline=$(( $(date +%s%N) + $1 * scale * 1000000000 ))
 	shift
 	until "$@" >/dev/null 2>&1; do
 		[ "$(date +%s%N)" -lt "$deadline" ] || return 1

@@ -25,8 +25,10 @@ q() { tc -n "$NS" qdisc "$@"; }
 
 # Devices: veths with 1 and 4 TX queues (veth is IFF_NO_QUEUE: default root
 # noqueue, even with 4 queues), and a 4-queue ifb, whose default root is the
-# kernel's own mq 0: with default leaves.
-ip -n "$NS" link add name sq0 type veth peer name sq0p
+# kernel's own mq 0: with default leaves. (A veth has as many queues as the
+# machine has possible CPUs unless told, hence numtxqueues 1.)
+ip -n "$NS" link add name sq0 numtxqueues 1 numrxqueues 1 type veth \
+	peer name sq0p numtxqueues 1 numrxqueues 1
 ip -n "$NS" link add name mq0 numtxqueues 4 numrxqueues 4 type veth \
 	peer name mq0p numtxqueues 4 numrxqueues 4
 ip -n "$NS" link add name ifbq numtxqueues 4 numrxqueues 4 type ifb
