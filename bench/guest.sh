@@ -65,8 +65,9 @@ case $PROFILE in
 # Virtual time costs about 2.7 s of host time per busy guest second
 # (docs/testing.md), and the short profile must fit CI's 10 minutes with
 # every mode, so its runs are short (1 s each, 4 S1 pods, S3 with one flow
-# at 10 and 100 Mbit/s, no S1 cross-check: 8 modes took 258 guest seconds,
-# 11 minutes, with S3 at 400 Mbit/s and the cross-check): its figures show
+# at 10 and 100 Mbit/s, no S1 cross-check: with those, 8 modes took 258
+# guest seconds, 11 minutes; without, 218 guest seconds, 490 s of host time
+# for the VM and 537 s for bench/run, 2026-12-01): its figures show
 # that each mode works and roughly how; the goals are judged on the full
 # profile.
 # S1_FLOWS: one vCPU reaches its transaction rate with a few flows; more
