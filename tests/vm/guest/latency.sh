@@ -11,12 +11,13 @@
 # bpf/sparse.h), so it queued as bulk does and measured the bulk's queue.
 #
 # In virtual time (vm-run --clock virtual), where the same code gives the
-# same figures. Measured on 2026-12-01, two runs of the 4 combinations
-# (8 pairs): the unloaded p99 49.2..51.3 us (p50 45.5..47.5), the loaded
-# p99 68.7..91.8 us (p50 49.8..52.0), the goodput 0.5..0.7% under the
+# same figures. Measured on 2026-12-01, three runs of the 4 combinations
+# (12 pairs): the unloaded p99 48.5..51.3 us (p50 45.5..47.5), the loaded
+# p99 64.0..91.8 us (p50 49.7..52.0), the goodput 0.5..0.7% under the
 # payload ceiling (the probe's own ~1 Mbit/s is in the limit too). Between
-# the two runs one combination's loaded p99 moved by at most 11% (82.4 ->
-# 91.8), the unloaded ones by at most 0.1 us. The bounds: unloaded p99 at most
+# runs a combination's loaded p99 moved by up to 22% (bbr/IPv4: 73.9,
+# 80.0, 64.0), the unloaded ones by up to 0.8 us (the third run started
+# python3 without a pyenv shim on PATH). The bounds: unloaded p99 at most
 # P99_ALONE_MAX_US (1.5x the measured), loaded p99 at most
 # P99_LOADED_MAX_US (1.6x the measured; a probe that queued behind the bulk
 # would wait milliseconds: CoDel's 5 ms target, TBF's 25 ms), goodput
