@@ -12,6 +12,8 @@ Raw layout (written by bench/guest.sh and bench/run):
   raw/<where>/results/<mode>/s2-{idle,load}.<round>.sockperf.txt, .csv,
                              s2-load.<round>.iperf3.json (S2)
   raw/<where>/results/<mode>/s3-*.iperf3.json   (S3)
+  raw/<where>/results/<mode>/s5-{idle,load}.json, .cdf (rr_prober),
+                             s5-load.iperf3.json (S5)
   raw/<where>/results/<mode>/<run>.{before,after}.{qdisc,bwm}.json  counters
 """
 import json
@@ -23,8 +25,26 @@ import sys
 # TCP goodput over Ethernet with a 1500-byte MTU and TCP timestamps: 1448
 # payload bytes per 1514-byte frame (what tc and bwm count as wire length).
 TCP_CEILING = 1448 / 1514
-MODE_COLOURS = {"none": "#555555", "tbf-default-burst": "#e69f00", "tbf": "#d55e00",
-                "edt-2s": "#0072b2", "bwm": "#009e73"}
+# Per request or response: Ethernet, IPv4 and TCP with timestamps.
+TCP_HEADERS = 14 + 20 + 32
+MODE_COLOURS = {"none": "#555555", "paced": "#000000", "tbf-default-burst": "#e69f00",
+                "tbf": "#d55e00", "cni-bandwidth": "#cc79a7", "edt-2s": "#0072b2",
+                "bwm": "#009e73", "bwm-cni": "#56b4e9"}
+# What each mode is, for the report (bench/modes.sh has the details).
+MODE_LABELS = {
+    "none": "nothing shapes",
+    "paced": "nothing shapes; the bulk senders pace themselves to the limit "
+             "(iperf3 --fq-rate, SO_MAX_PACING_RATE): the reference a perfect shaper would match",
+    "tbf-default-burst": "the CNI bandwidth plugin (TBF on an ifb), called directly, "
+                         "with containerd's burst (2^32-1 bits)",
+    "tbf": "the CNI bandwidth plugin, called directly, burst max(64 KiB, 20 ms of the rate)",
+    "cni-bandwidth": "pods made by a CNI chain (ptp, host-local, then the bandwidth plugin), "
+                     "containerd's burst",
+    "edt-2s": "bwm's own program with Cilium's bandwidth manager's settings (plain EDT, "
+              "2 s horizon, no AQM, no sparse flows); not Cilium's datapath",
+    "bwm": "bwmd with its defaults (BIG TCP on)",
+    "bwm-cni": "the CNI chain with bwm-cni last, bwmd with its defaults",
+}
 
 
 def load_json(path):
@@ -126,6 +146,49 @@ def parse_s2(res, mode, run, rounds, limit_mbit):
     return out
 
 
+def spread(values):
+    """(max - min) / mean, in percent: how far repeat runs lie apart."""
+    values = [v for v in values if v is not None]
+    if len(values) < 2:
+        return None
+    return (max(values) - min(values)) / (sum(values) / len(values)) * 100
+
+
+def jain(values):
+    """Jain's fairness index: 1 when all are equal, 1/n when one takes all."""
+    if not values or not any(values):
+        return None
+    return sum(values) ** 2 / (len(values) * sum(v * v for v in values))
+
+
+def parse_s5(res, mode, limit_mbit):
+    """S5: the RPC flows alone and beside the bulk flows (rr_prober), each
+    bulk flow's goodput, their Jain index, and the pod's total in wire bits
+    (bulk goodput over the TCP/IP ceiling plus the RPC requests) against its
+    limit."""
+    d = os.path.join(res, mode)
+    out = {}
+    for run in ("s5-idle", "s5-load"):
+        r = load_json(os.path.join(d, run + ".json"))
+        if r:
+            r["drops"] = counter_drops(res, mode, run)
+            out[run.replace("-", "_")] = r
+    j = load_json(os.path.join(d, "s5-load.iperf3.json"))
+    if j and "end" in j:
+        per_flow = [st["receiver"]["bits_per_second"] / 1e6 for st in j["end"].get("streams", [])
+                    if "receiver" in st]
+        load = out.get("s5_load") or {}
+        rpc_mbit = load.get("tps", 0) * (load.get("size", 0) + TCP_HEADERS) * 8 / 1e6
+        out["bulk"] = {"goodput_mbit": per_flow, "jain": jain(per_flow),
+                       "retransmits": j["end"].get("sum_sent", {}).get("retransmits")}
+        if limit_mbit:
+            total = sum(per_flow) / TCP_CEILING + rpc_mbit
+            out["pod_total_mbit"] = total
+            out["pod_total_over_limit"] = total / limit_mbit
+    out["limit_mbit"] = limit_mbit
+    return out if "s5_load" in out else None
+
+
 def downsample_cdf(sorted_values, points=400):
     n = len(sorted_values)
     if n == 0:
@@ -224,6 +287,9 @@ def collect(out, modes):
                          None if mode == "none" else env.get("s2_limit_mbit"))
             if p:
                 m[run.replace("-", "_")] = p
+        s5 = parse_s5(res, mode, None if mode == "none" else env.get("s5_limit_mbit"))
+        if s5:
+            m["s5"] = s5
         s3 = []
         for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
             mm = re.fullmatch(r"s3-(\w+)-(\d+)\.iperf3\.json", name)
@@ -261,6 +327,20 @@ def markdown(data, modes):
     w = lines.append
     w("# bwm benchmark (%s profile)" % env.get("profile", "?"))
     w("")
+    clock = env.get("clock", "?")
+    if clock == "virtual":
+        w("Clock: **virtual time** (qemu -icount shift=0,sleep=on, one vCPU): one guest "
+          "instruction is one guest nanosecond whatever else the host runs, so the figures "
+          "repeat from run to run; on one vCPU, every mode's CPU cost shows in its figures.")
+    elif clock == "real":
+        w("Clock: **real time** (qemu TCG on the host's clock): the figures follow the host's "
+          "load (TCG's jitter alone reaches milliseconds at p99).")
+    else:
+        w("Clock: the host's own (kernel %s): the figures follow the host's load." %
+          env.get("kernel", "?"))
+    w("")
+    w("Modes: " + "; ".join("**%s**: %s" % (m, MODE_LABELS.get(m, "?")) for m in modes) + ".")
+    w("")
     if env["where"] == "host":
         w("Host: kernel %s, %s cores (%s). Wall time %s s; load (1 min) %s-%s during S1-S3. "
           "Compare modes within this run only." % (
@@ -268,7 +348,7 @@ def markdown(data, modes):
               env.get("wall_s", "?"), env.get("host_load_1min_min", "?"),
               env.get("host_load_1min_max", "?")))
     else:
-        w("VM: kernel %s, %s cores, qemu TCG (software emulation) on a %s-core host (%s). "
+        w("VM: kernel %s, %s vCPU(s), qemu TCG (software emulation) on a %s-core host (%s). "
           "Wall time %s s, with any wait for another VM (VM booted in %s s, guest side %s s); "
           "host load (1 min) %s-%s during the VM run. Compare modes within this run only." % (
               env.get("kernel", "?"), env.get("cores", "?"), env.get("host_cores", "?"),
@@ -335,13 +415,42 @@ def markdown(data, modes):
         w("S2 round by round, p99 in us: each round runs the probe alone, then under load; "
           "the table above pools each kind's samples over the rounds.")
         w("")
-        w("| mode | p99 alone | p99 + bulk | pooled p99 + bulk / alone |")
-        w("|---|---:|---:|---:|")
+        w("| mode | p99 alone | spread | p99 + bulk | spread | pooled p99 + bulk / alone |")
+        w("|---|---:|---:|---:|---:|---:|")
         for mode, idle, load in s2_rows:
-            w("| %s | %s | %s | %.2fx |" % (
-                mode, " / ".join(fmt(r.get("p99_us")) for r in idle["rounds"]),
-                " / ".join(fmt(r.get("p99_us")) for r in load["rounds"]),
+            w("| %s | %s | %s | %s | %s | %.2fx |" % (
+                mode, " / ".join(fmt(r.get("p99_us"), "%.1f") for r in idle["rounds"]),
+                fmt(spread([r.get("p99_us") for r in idle["rounds"]]), "%.1f%%"),
+                " / ".join(fmt(r.get("p99_us"), "%.1f") for r in load["rounds"]),
+                fmt(spread([r.get("p99_us") for r in load["rounds"]]), "%.1f%%"),
                 load["p99_us"] / idle["p99_us"]))
+        w("")
+        w("Spread: (max - min) / mean of the rounds' p99s.")
+
+    s5_rows = [(mode, data["modes"][mode].get("s5")) for mode in modes]
+    s5_rows = [(mode, s5) for mode, s5 in s5_rows if s5]
+    if s5_rows:
+        w("")
+        w("S5: %s RPC flows (%s-byte request and response, each on its own connection at %s "
+          "requests/s, rr_prober --rate) and %s bulk flows in one %s Mbit/s pod, %s s. "
+          "Pod total: the bulk goodput over the TCP/IP ceiling plus the RPC requests' wire "
+          "bytes, against the limit." % (
+              env.get("s5_rpc_flows"), env.get("probe_size"), env.get("s5_rpc_rate"),
+              env.get("s5_bulk_flows"), env.get("s5_limit_mbit"), env.get("s5_time_s")))
+        w("")
+        w("| mode | RPC p50 alone | RPC p99 alone | RPC p50 + bulk | RPC p99 + bulk | RPC p99.9 + bulk "
+          "| RPC trans/s | bulk goodputs Mbit/s | Jain | pod total / limit | drops | retrans |")
+        w("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+        for mode, s5 in s5_rows:
+            idle, load, bulk = s5.get("s5_idle") or {}, s5["s5_load"], s5.get("bulk") or {}
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                mode, fmt(idle.get("p50_us"), "%.1f"), fmt(idle.get("p99_us"), "%.1f"),
+                fmt(load.get("p50_us"), "%.1f"), fmt(load.get("p99_us"), "%.1f"),
+                fmt(load.get("p999_us"), "%.1f"), fmt(load.get("tps")),
+                " / ".join("%.1f" % g for g in bulk.get("goodput_mbit", [])) or "-",
+                fmt(bulk.get("jain"), "%.3f"),
+                fmt(s5.get("pod_total_over_limit") and s5["pod_total_over_limit"] * 100, "%.1f%%"),
+                fmt(load.get("drops")), fmt(bulk.get("retransmits"))))
 
     xc = data["modes"].get("none", {}).get("s1_crosscheck")
     if xc:
@@ -504,7 +613,7 @@ def main():
     print(md)
     print("Results: %s (results.json, results.md, *.png, raw/)" % out)
     empty = [m for m in modes
-             if not any(k in data["modes"][m] for k in ("s1", "s2_idle", "s2_load", "s3"))]
+             if not any(k in data["modes"][m] for k in ("s1", "s2_idle", "s2_load", "s3", "s5"))]
     if empty:
         print("bench: no data from mode(s): %s" % ", ".join(empty), file=sys.stderr)
         return 1

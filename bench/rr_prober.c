@@ -10,11 +10,14 @@
  *       echoes whatever each connection sends, until killed
  *   rr_prober client --server ADDR --port PORT --netns NS[,NS...]
  *                    [--flows-per-ns N] [--size BYTES] [--time S] [--warmup S]
- *                    [--cdf FILE]
+ *                    [--rate PER_S] [--cdf FILE]
  *       one flow per namespace (times N), each sending SIZE bytes and waiting
- *       for SIZE bytes back, back to back; after the warm-up, every round
- *       trip is recorded. Prints one JSON object; --cdf writes
- *       "latency_us fraction" lines for plotting.
+ *       for SIZE bytes back: back to back, or with --rate at most PER_S
+ *       requests a second per flow (RPC-like: request k is due PER_S^-1
+ *       after request k-1 was sent, or as soon as k-1's response is in if
+ *       that is later; the flows' first requests are spread evenly over one
+ *       period). After the warm-up, every round trip is recorded. Prints one
+ *       JSON object; --cdf writes "latency_us fraction" lines for plotting.
  *
  * A namespace is entered with setns() only to create its socket: a socket
  * keeps the namespace it was made in, so one epoll loop drives them all.
@@ -45,6 +48,7 @@ struct flow {
 	int fd;
 	size_t sent, received;     /* bytes of the current transaction */
 	uint64_t started_ns;       /* when its request was first written */
+	uint64_t due_ns;           /* --rate: when its next request is due; 0: in flight */
 	uint64_t transactions;     /* completed after the warm-up */
 };
 
@@ -276,6 +280,7 @@ struct client_options {
 	unsigned flows_per_ns;
 	size_t size;
 	double time_s, warmup_s;
+	double rate;             /* requests per second per flow; 0: back to back */
 	const char *cdf;
 };
 
@@ -312,7 +317,7 @@ static int run_client(const struct client_options *o)
 	struct flow *flows = NULL;
 	size_t n = 0;
 	unsigned broken = 0;
-	uint64_t t0, t_measure, t_end;
+	uint64_t t0, t_measure, t_end, period_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
 	int home_ns, efd;
 
 	if (parse_server(o->server, o->port, &addr, &addr_len) < 0) {
@@ -356,17 +361,44 @@ static int run_client(const struct client_options *o)
 	t_measure = t0 + (uint64_t)(o->warmup_s * 1e9);
 	t_end = t_measure + (uint64_t)(o->time_s * 1e9);
 	for (size_t i = 0; i < n; i++) {
+		if (period_ns) {
+			flows[i].due_ns = t0 + period_ns * i / n;
+			continue;
+		}
 		flows[i].started_ns = now_ns();
 		if (flow_send(&flows[i], buf, o->size) < 0)
 			return 1;
 	}
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = now_ns(), wake = t_end;
+		struct timespec timeout;
 		int k;
 
 		if (now >= t_end)
 			break;
-		k = epoll_wait(efd, events, 256, (int)((t_end - now) / 1000000ULL) + 1);
+		/* --rate: the requests that are due go now; the next one due
+		 * sets the wake-up. */
+		for (size_t i = 0; period_ns && i < n; i++) {
+			struct flow *f = &flows[i];
+
+			if (!f->due_ns)
+				continue;
+			if (f->due_ns > now) {
+				wake = f->due_ns < wake ? f->due_ns : wake;
+				continue;
+			}
+			f->due_ns = 0;
+			f->started_ns = now;
+			if (flow_send(f, buf, o->size) < 0) {
+				epoll_ctl(efd, EPOLL_CTL_DEL, f->fd, NULL);
+				broken++;
+			}
+		}
+		/* epoll_wait's milliseconds are too coarse for requests due
+		 * every few hundred microseconds. */
+		timeout = (struct timespec){ .tv_sec = (time_t)((wake - now) / 1000000000ULL),
+					     .tv_nsec = (long)((wake - now) % 1000000000ULL) };
+		k = epoll_pwait2(efd, events, 256, &timeout, NULL);
 		for (int i = 0; i < k; i++) {
 			struct flow *f = events[i].data.ptr;
 			ssize_t r = read(f->fd, buf, o->size - f->received);
@@ -389,6 +421,12 @@ static int run_client(const struct client_options *o)
 				f->transactions++;
 			}
 			f->sent = f->received = 0;
+			if (period_ns) {
+				/* Due a period after this one was sent, or now if
+				 * that has passed: never a burst to catch up. */
+				f->due_ns = f->started_ns + period_ns > now ? f->started_ns + period_ns : now;
+				continue;
+			}
 			f->started_ns = now;
 			if (flow_send(f, buf, o->size) < 0) {
 				epoll_ctl(efd, EPOLL_CTL_DEL, f->fd, NULL);
@@ -410,7 +448,7 @@ static void usage(FILE *out)
 		"Usage: rr_prober server --port PORT\n"
 		"       rr_prober client --server ADDR --port PORT --netns NS[,NS...]\n"
 		"                        [--flows-per-ns N] [--size BYTES] [--time S]\n"
-		"                        [--warmup S] [--cdf FILE]\n");
+		"                        [--warmup S] [--rate PER_S] [--cdf FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -423,6 +461,7 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, 'm' },
 		{ "time", required_argument, NULL, 't' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ "cdf", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -438,7 +477,7 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "s:p:n:f:m:t:w:c:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:p:n:f:m:t:w:r:c:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 's': o.server = optarg; break;
 		case 'p': o.port = (uint16_t)atoi(optarg); break;
@@ -447,6 +486,7 @@ int main(int argc, char **argv)
 		case 'm': o.size = (size_t)atol(optarg); break;
 		case 't': o.time_s = atof(optarg); break;
 		case 'w': o.warmup_s = atof(optarg); break;
+		case 'r': o.rate = atof(optarg); break;
 		case 'c': o.cdf = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -461,7 +501,7 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "server") == 0)
 		return run_server(o.port);
 	if (strcmp(mode, "client") != 0 || !o.server || !o.netns || !o.flows_per_ns ||
-	    o.size < 1 || o.size > MAX_SIZE || o.time_s <= 0 || o.warmup_s < 0) {
+	    o.size < 1 || o.size > MAX_SIZE || o.time_s <= 0 || o.warmup_s < 0 || o.rate < 0) {
 		usage(stderr);
 		return 2;
 	}

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
 """bench/report.py on a results tree made here: S2's rounds pooled (samples,
-drops, bulk goodput and retransmissions) and S4's two settings in the table.
+drops, bulk goodput and retransmissions) and their spread, S5's RPC figures,
+Jain's index and the pod's total, S4's two settings in the table, and the
+clock the run used.
 The benchmark itself fails only when a mode has no data, so a report that
 lost S2's figures would pass it; this test would not."""
 import importlib.util
@@ -62,11 +64,23 @@ class ReportTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.out = self.tmp.name
-        write(os.path.join(self.out, "raw", "env-host.json"), json.dumps({"where": self.WHERE}))
+        write(os.path.join(self.out, "raw", "env-host.json"),
+              json.dumps({"where": self.WHERE, "clock": "virtual" if self.WHERE == "vm" else "host"}))
         res = os.path.join(self.out, "raw", self.WHERE, "results")
         write(os.path.join(res, "env-guest.json"),
               json.dumps({"profile": "short", "s2_rounds": 2, "s2_limit_mbit": 100,
-                          "s2_time_s": 3}))
+                          "s2_time_s": 3, "s5_limit_mbit": 100}))
+        # S5: 32 RPC flows at 3200 transactions/s of 64 bytes (3200 x 130 x 8
+        # = 3.328 Mbit/s on the wire) and 4 bulk flows of 24, 24, 22, 20 Mbit/s:
+        # 90 / (1448 / 1514) + 3.328 = 97.43 Mbit/s of the 100.
+        for run, p99 in (("s5-idle", 25.0), ("s5-load", 40.0)):
+            write(os.path.join(res, "bwm", run + ".json"), json.dumps(
+                {"flows": 32, "size": 64, "tps": 3200.0, "p50_us": 20.0, "p99_us": p99,
+                 "p999_us": 50.0}))
+            counters(res, "bwm", run, 0, 3)
+        write(os.path.join(res, "bwm", "s5-load.iperf3.json"), json.dumps({"end": {
+            "streams": [{"receiver": {"bits_per_second": g * 1e6}} for g in (24, 24, 22, 20)],
+            "sum_sent": {"retransmits": 4}}}))
         # Round 1: 100 samples of 1000 us; round 2: 100 of 2000 us and one of
         # 9000 us. Pooled (201 samples) the p99 (rank 199) is 2000 us.
         sockperf_run(os.path.join(res, "bwm", "s2-idle.1"), [1000.0] * 100)
@@ -99,14 +113,26 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(idle["drops"], 0)
         self.assertEqual(load["limit_mbit"], 100)
 
+    def test_s5(self):
+        s5 = report.collect(self.out, ["bwm"])["modes"]["bwm"]["s5"]
+        self.assertEqual(s5["s5_load"]["p99_us"], 40.0)
+        self.assertEqual(s5["s5_load"]["drops"], 3)
+        # (90^2) / (4 x (24^2 + 24^2 + 22^2 + 20^2)) = 8100 / 8144
+        self.assertAlmostEqual(s5["bulk"]["jain"], 8100 / 8144)
+        self.assertAlmostEqual(s5["pod_total_mbit"], 90 * 1514 / 1448 + 3.328, places=3)
+
     def test_markdown_tables(self):
         data = report.collect(self.out, ["bwm"])
         md = report.markdown(data, ["bwm"])
         self.assertIn("| S2 probe + bulk | bwm | 3000 | 4000 | 4000 |", md)
-        self.assertIn("| bwm | 1000 / 2000 | 3000 / 4000 | 2.00x |", md)
+        self.assertIn("| bwm | 1000.0 / 2000.0 | 66.7% | 3000.0 / 4000.0 | 28.6% | 2.00x |", md)
+        self.assertIn("| bwm | 20.0 | 25.0 | 20.0 | 40.0 | 50.0 | 3200 | 24.0 / 24.0 / 22.0 / 20.0 "
+                      "| 0.995 | 97.4% | 3 | 4 |", md)
         self.assertIn("| 1 | off | 150 |", md)
         self.assertIn("| 1 | on | 200 |", md)
-        self.assertTrue(md.splitlines()[2].startswith("VM: "))
+        self.assertIn("Clock: **virtual time**", md)
+        self.assertIn("**bwm**: bwmd with its defaults", md)
+        self.assertTrue(any(line.startswith("VM: ") for line in md.splitlines()))
 
 
 class HostReportTest(ReportTest):
@@ -115,8 +141,9 @@ class HostReportTest(ReportTest):
 
     def test_markdown_tables(self):
         md = report.markdown(report.collect(self.out, ["bwm"]), ["bwm"])
-        self.assertIn("| bwm | 1000 / 2000 | 3000 / 4000 | 2.00x |", md)
-        self.assertTrue(md.splitlines()[2].startswith("Host: "))
+        self.assertIn("| bwm | 1000.0 / 2000.0 | 66.7% | 3000.0 / 4000.0 | 28.6% | 2.00x |", md)
+        self.assertIn("Clock: the host's own", md)
+        self.assertTrue(any(line.startswith("Host: ") for line in md.splitlines()))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The benchmark's scenarios, sourced by bench/guest.sh; each writes its
+# tools' raw output under $R/<mode>/ for bench/report.py:
+#
+#   S1  many request/response flows, one per pod (rr_prober, back to back)
+#   S2  a ping-pong probe from one pod, alone, then beside bulk flows of the
+#       same pod, in alternating rounds
+#   S3  goodput at several limits, 1 and 8 flows
+#   S5  one pod at its limit: RPC flows (their own connections, a request
+#       rate each) beside bulk flows
+
+# snapshot MODE RUN WHEN: the node's qdisc counters (fq on up0, TBF on the
+# ifbs) and bwm's pod counters, for the report's drop figures, and the time
+# (guest clock, ns) they were taken at.
+snapshot() {
+	local mode=$1 file="$R/$1/$2.$3"
+	date +%s%N >"$file.time"
+	in_node tc -s -j qdisc show >"$file.qdisc.json" 2>/dev/null || true
+	if bwm_mode "$mode"; then
+		bwm_status >"$file.bwm.json" 2>/dev/null || true
+	fi
+}
+
+# measured MODE RUN CMD...: CMD between two snapshots; a failure is recorded.
+measured() {
+	local mode=$1 run=$2
+	shift 2
+	snapshot "$mode" "$run" before
+	if ! "$@"; then
+		record_error "$mode" "$run"
+	fi
+	snapshot "$mode" "$run" after
+}
+
+in_pod() {
+	local ns_var="NS_pod$1"
+	shift
+	ip netns exec "${!ns_var}" "$@"
+}
+
+# probe POD SECONDS OUT: sockperf TCP ping-pong, back to back, round-trip
+# times, every message logged (for the CDF).
+probe() {
+	in_pod "$1" timeout $(($2 + 30)) sockperf ping-pong --tcp -i "$SERVER" -p "$PORT_SOCKPERF" \
+		-m "$PROBE_SIZE" -t "$2" --full-rtt --full-log "$3.csv" >"$3.sockperf.txt" 2>&1
+}
+
+# bulk MODE POD FLOWS SECONDS OMIT OUT [ADDRESS]: iperf3 TCP from POD to the
+# peer (IPv4 unless ADDRESS). In mode paced, each flow paces itself to its
+# share of the pod's limit in payload: 1448 bytes of each 1514-byte frame,
+# as a shaper counting wire bytes leaves them (paced at the limit itself,
+# the flows got 99.9 Mbit/s of goodput, 4.5% over what a limit allows).
+bulk() {
+	local mode=$1 k=$2 flows=$3 secs=$4 omit=$5 out=$6 addr=${7:-$SERVER} pace=()
+	if [ "$mode" = paced ]; then
+		pace=(--fq-rate "$(($(pod_limit_mbit "$k") * 1000000 * 1448 / 1514 / flows))")
+	fi
+	in_pod "$k" timeout $((secs + omit + 30)) iperf3 -c "$addr" -p "$PORT_IPERF" -P "$flows" \
+		-t "$secs" -O "$omit" "${pace[@]}" --json >"$out.iperf3.json"
+}
+
+# The tools' timeouts: the run, a warm-up of at most 1 s, and a minute.
+s1() {
+	local mode=$1 netns
+	netns=$(for k in $S1_PODS; do printf '%s,' "$NS_PREFIX-pod$k"; done)
+	timeout $((S1_TIME + 62)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
+		--netns "${netns%,}" --size "$S1_SIZE" --time "$S1_TIME" --warmup "$WARMUP" \
+		--cdf "$R/$mode/s1.cdf" >"$R/$mode/s1.json"
+}
+
+# The prober and sockperf on one flow, same message, same path.
+s1_crosscheck() {
+	local mode=$1
+	timeout $((S1_TIME + 62)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
+		--netns "$NS_PREFIX-pod1" --size "$PROBE_SIZE" --time "$S1_TIME" --warmup "$WARMUP" \
+		>"$R/$mode/s1-xcheck.json" &&
+		probe 1 "$S1_TIME" "$R/$mode/s1-xcheck"
+}
+
+# beside_bulk MODE RUN POD FLOWS HEAD OMIT SECONDS CMD...: CMD while FLOWS bulk
+# flows of POD run. They start HEAD s before CMD, and iperf3 leaves their
+# first OMIT s out of its figures, so that CMD meets the queue they build,
+# not their slow start; they run SECONDS after that, and CMD must end by
+# then. Counters are taken right before and after CMD. A CMD that outlived
+# the bulk measured an idle pod in part: listed with the failures.
+beside_bulk() {
+	local mode=$1 run=$2 k=$3 flows=$4 head=$5 omit=$6 secs=$7 pid rc=0
+	shift 7
+	bulk "$mode" "$k" "$flows" "$secs" "$omit" "$R/$mode/$run" &
+	pid=$!
+	sleep "$head"
+	measured "$mode" "$run" "$@" || rc=1
+	if ! kill -0 "$pid" 2>/dev/null; then
+		record_error "$mode" "$run-outlived-bulk"
+	fi
+	wait "$pid" || rc=1
+	return $rc
+}
+
+# sockperf sleeps 2 s after its warm-up messages, then leaves its first
+# 400 ms out (sockperf 3.7, client.cpp): its first measured round trip comes
+# 2.4 s after it starts. That is S2's head start: the probe and the bulk
+# start together, and iperf3 leaves out as much.
+SOCKPERF_LEAD=3
+
+# s2 MODE ROUND: the probe alone, then beside the bulk flows.
+s2() {
+	local mode=$1 round=$2 k
+	k=$(load_pod "$mode")
+	measured "$mode" "s2-idle.$round" probe "$k" "$S2_TIME" "$R/$mode/s2-idle.$round"
+	beside_bulk "$mode" "s2-load.$round" "$k" "$S2_BULK_FLOWS" 0 "$SOCKPERF_LEAD" \
+		$((S2_TIME + S2_TAIL)) probe "$k" "$S2_TIME" "$R/$mode/s2-load.$round"
+}
+
+# rpc MODE POD OUT: S5's request/response flows, each on its own connection
+# at S5_RPC_RATE requests a second.
+rpc() {
+	local mode=$1 k=$2 out=$3
+	timeout $((S5_TIME + 60)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
+		--netns "$NS_PREFIX-pod$k" --flows-per-ns "$S5_RPC_FLOWS" --size "$PROBE_SIZE" \
+		--rate "$S5_RPC_RATE" --time "$S5_TIME" --warmup "$WARMUP" --cdf "$out.cdf" >"$out.json"
+}
+
+# s5 MODE: the RPC flows alone, then beside the bulk flows.
+s5() {
+	local mode=$1 k
+	k=$(load_pod "$mode")
+	measured "$mode" s5-idle rpc "$mode" "$k" "$R/$mode/s5-idle"
+	# rr_prober's connections and warm-up: under a second.
+	beside_bulk "$mode" s5-load "$k" "$S5_BULK_FLOWS" "$S2_HEAD" "$S2_HEAD" \
+		$((S5_TIME + 1)) \
+		rpc "$mode" "$k" "$R/$mode/s5-load"
+}
+
+# s3 MODE FLOWS: goodput at each limit (IPv6, where BIG TCP applies on
+# every kernel that has it); without a limit, the VM's own ceiling.
+s3() {
+	local mode=$1 flows=$2 rate
+	if [ "$mode" = none ]; then
+		measured "$mode" "s3-ceiling-$flows" bulk "$mode" 1 "$flows" "$S3_TIME" "$S3_OMIT" \
+			"$R/$mode/s3-ceiling-$flows" "$SERVER6"
+		return
+	fi
+	for rate in $S3_RATES; do
+		note "mode $mode: S3 $rate Mbit/s, $flows flow(s)"
+		measured "$mode" "s3-$rate-$flows" bulk "$mode" "$(s3_pod "$mode" "$rate")" "$flows" \
+			"$S3_TIME" "$S3_OMIT" "$R/$mode/s3-$rate-$flows" "$SERVER6"
+	done
+}
