@@ -68,6 +68,16 @@ static double sent_packets(const struct pod_stats *p) { return (double)p->counte
 static double ecn_marks(const struct pod_stats *p) { return (double)p->counters.ecn_marks; }
 static double sparse_packets(const struct pod_stats *p) { return (double)p->counters.sparse_packets; }
 static double queue_seconds(const struct pod_stats *p) { return (double)p->queue_delay_ns / NS_PER_SEC; }
+/* Issue 16: traffic to the pod, through its host-side interface. */
+static double ingress_limit_bytes(const struct pod_stats *p) { return (double)p->ingress_limit.rate_bytes_per_sec; }
+static double received_bytes(const struct pod_stats *p) { return (double)p->ingress_counters.bytes; }
+static double received_packets(const struct pod_stats *p) { return (double)p->ingress_counters.packets; }
+static double ingress_queue_seconds(const struct pod_stats *p)
+{
+	return (double)p->ingress_queue_delay_ns / NS_PER_SEC;
+}
+static double spoofed_packets(const struct pod_stats *p) { return (double)p->from_pod.spoofed_packets; }
+static double escaped_segments(const struct pod_stats *p) { return (double)p->escaped_segs; }
 
 static const struct {
 	const char *name, *type, *help;
@@ -83,11 +93,44 @@ static const struct {
 	  "Packets of sparse flows sent ahead of the pod's queue.", sparse_packets },
 	{ "bwm_pod_queue_seconds", "gauge",
 	  "The pod's virtual queue when read: how long a packet queued now would wait.", queue_seconds },
+	{ "bwm_pod_ingress_limit_bytes_per_second", "gauge",
+	  "The pod's ingress limit in wire bytes per second (0: counted, not limited).", ingress_limit_bytes },
+	{ "bwm_pod_received_bytes_total", "counter",
+	  "Wire bytes to the pod through its host-side interface (not dropped).", received_bytes },
+	{ "bwm_pod_received_packets_total", "counter",
+	  "Packets to the pod through its host-side interface (not dropped).", received_packets },
+	{ "bwm_pod_ingress_queue_seconds", "gauge",
+	  "The pod's ingress virtual queue when read.", ingress_queue_seconds },
+	{ "bwm_pod_spoofed_packets_total", "counter",
+	  "Packets from the pod's interface with a source address that is not the pod's "
+	  "(charged to the pod itself).", spoofed_packets },
+	{ "bwm_pod_escaped_segments_total", "counter",
+	  "GSO segments from the pod that no managed device shaped (they left unlimited).", escaped_segments },
 };
 
 static const char *const drop_reasons[BWM_DROP__MAX] = {
 	[BWM_DROP_HORIZON] = "horizon", [BWM_DROP_AQM] = "aqm",
 };
+
+/* A counter family by drop reason, of the pod's egress or its ingress. */
+static void render_drops(FILE *out, const struct pod_stats_snapshot *s, size_t n, const char *name,
+			 const char *help, bool ingress)
+{
+	family(out, name, "counter", help);
+	for (size_t i = 0; i < n; i++) {
+		const struct bwm_pod_counters *c = ingress ? &s->pods[i].ingress_counters : &s->pods[i].counters;
+
+		for (int d = 0; d < BWM_DROP__MAX; d++) {
+			char reason[32];
+
+			if (!drop_reasons[d])
+				continue;
+			snprintf(reason, sizeof(reason), "reason=\"%s\"", drop_reasons[d]);
+			pod_series(out, name, &s->pods[i], reason);
+			fprintf(out, "%llu\n", (unsigned long long)c->drops[d]);
+		}
+	}
+}
 
 /* The histogram's bounds as Prometheus' le: 2^(13+i) ns in seconds. */
 static void render_histograms(FILE *out, const struct pod_stats_snapshot *s, size_t n)
@@ -138,19 +181,11 @@ void metrics_render_pods(FILE *out, const struct pod_stats_snapshot *s, size_t m
 			fprintf(out, "%.17g\n", pod_families[f].value(&s->pods[i]));
 		}
 	}
-	family(out, "bwm_pod_dropped_packets_total", "counter",
-	       "Packets bwm dropped: beyond the pod's horizon, or CoDel's signal to a packet "
-	       "that is not ECN-capable.");
-	for (size_t i = 0; i < n; i++)
-		for (int d = 0; d < BWM_DROP__MAX; d++) {
-			char reason[32];
-
-			if (!drop_reasons[d])
-				continue;
-			snprintf(reason, sizeof(reason), "reason=\"%s\"", drop_reasons[d]);
-			pod_series(out, "bwm_pod_dropped_packets_total", &s->pods[i], reason);
-			fprintf(out, "%llu\n", (unsigned long long)s->pods[i].counters.drops[d]);
-		}
+	render_drops(out, s, n, "bwm_pod_dropped_packets_total",
+		     "Packets of the pod bwm dropped: beyond the pod's horizon, or CoDel's signal to a "
+		     "packet that is not ECN-capable.", false);
+	render_drops(out, s, n, "bwm_pod_ingress_dropped_packets_total",
+		     "Packets to the pod bwm dropped, for the same reasons.", true);
 	render_histograms(out, s, n);
 	family(out, "bwm_pods_omitted", "gauge", "Pods in the maps left out of these metrics (max_pods).");
 	fprintf(out, "bwm_pods_omitted %zu\n", s->n_pods - n);
