@@ -256,6 +256,7 @@ static void reconcile_now(struct daemon *d)
 	int r;
 
 	r = pods_reconcile(d->pods, d->dp, &d->config, podwatch_busy, d->podwatch, &summary);
+	podwatch_scanned(d->podwatch, summary.dir_dev, summary.dir_ino);
 	metrics_export_reconciled(d->metrics, (double)(monotonic_ns() - start) / 1e9, &summary);
 	write_metrics(d, false);
 	if (r < 0 || summary.retry || podwatch_has_busy(d->podwatch)) {

@@ -644,6 +644,8 @@ int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config 
 		summary.retry = true;
 	}
 	r = report_all(p, &scan, &plan, config, &summary);
+	summary.dir_dev = scan.dir_dev;
+	summary.dir_ino = scan.dir_ino;
 	plan_free(&plan);
 	podscan_free(&scan);
 	if (ret_summary)

@@ -30,6 +30,8 @@ struct pods_summary {
 	unsigned pending;    /* known, not in the maps: nothing to classify by (yet) */
 	unsigned errors;     /* files with problems, pods refused or without an id */
 	bool retry;          /* a map write failed: reconcile again soon */
+	dev_t dir_dev;       /* the pods directory read (0 and 0: it could not be) */
+	ino_t dir_ino;
 };
 
 int pods_new(uint32_t max_pods, struct pods **ret);

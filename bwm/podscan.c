@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -129,12 +130,17 @@ int podscan_read(const char *dir, podscan_busy_fn busy, void *userdata, struct p
 	char **names = NULL;
 	struct pod_scan scan = {};
 	size_t n = 0, i = 0;
+	struct stat st;
 	DIR *d;
 	int r;
 
 	d = opendir(dir);
 	if (!d)
 		return -errno;
+	if (fstat(dirfd(d), &st) == 0) {
+		scan.dir_dev = st.st_dev;
+		scan.dir_ino = st.st_ino;
+	}
 	r = list_pod_names(d, &names, &n);
 	if (r >= 0) {
 		scan.files = calloc(n ? n : 1, sizeof(*scan.files));

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "podplan.h"
 #include "podspec.h"
@@ -37,6 +38,8 @@ struct pod_file {
 struct pod_scan {
 	struct pod_file *files;         /* sorted by name */
 	size_t n_files;
+	dev_t dir_dev;                  /* the directory read: what the path led to then */
+	ino_t dir_ino;
 };
 
 /* Whether the daemon saw the file opened for writing and not yet closed. */

@@ -106,12 +106,12 @@ bool podwatch_busy(const char *name, void *userdata)
 {
 	const struct podwatch *w = userdata;
 
-	return find_busy(w, name) != NULL;
+	return w && find_busy(w, name) != NULL;
 }
 
 bool podwatch_has_busy(const struct podwatch *w)
 {
-	return w->n_busy > 0;
+	return w && w->n_busy > 0;
 }
 
 static void disarm(struct podwatch *w)
@@ -175,6 +175,14 @@ static void arm(struct podwatch *w, bool tell)
 		w->changed(w->userdata);
 }
 
+static void watch_again(struct podwatch *w)
+{
+	log_warning("Pods directory '%s' is another directory now (replaced, mounted over or "
+		    "unmounted); watching that one", w->qdir);
+	disarm(w);
+	arm(w, true);
+}
+
 /* Once a second: the path still leads to the directory watched (a mount
  * over it, or a rename into place, changes that silently), and busy files
  * past their time are read. */
@@ -183,11 +191,8 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata)
 	struct podwatch *w = userdata;
 	struct stat st;
 
-	if (w->inotify && (stat(w->dir, &st) < 0 || st.st_dev != w->dev || st.st_ino != w->ino)) {
-		log_warning("Pods directory '%s' is another directory now (replaced or mounted over); "
-			    "watching that one", w->qdir);
-		disarm(w);
-	}
+	if (w->inotify && (stat(w->dir, &st) < 0 || st.st_dev != w->dev || st.st_ino != w->ino))
+		watch_again(w);
 	if (!w->inotify)
 		arm(w, true);
 	if (busy_expire(w))
@@ -195,6 +200,16 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata)
 	sd_event_source_set_time_relative(s, CHECK_INTERVAL_USEC);
 	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
+}
+
+/* Without this, a scan that read a mount over the path before the check saw
+ * it leaves the maps with that mount's pods once it is unmounted: the watch
+ * never left the directory underneath, which did not change. */
+void podwatch_scanned(struct podwatch *w, dev_t dev, ino_t ino)
+{
+	if (!w || !w->inotify || (dev == 0 && ino == 0) || (dev == w->dev && ino == w->ino))
+		return;
+	watch_again(w);
 }
 
 int podwatch_new(sd_event *event, const char *dir, podwatch_fn changed, void *userdata,
