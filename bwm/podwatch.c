@@ -191,10 +191,10 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata)
 	struct podwatch *w = userdata;
 	struct stat st;
 
-	if (w->inotify && (stat(w->dir, &st) < 0 || st.st_dev != w->dev || st.st_ino != w->ino))
-		watch_again(w);
 	if (!w->inotify)
 		arm(w, true);
+	else if (stat(w->dir, &st) < 0 || st.st_dev != w->dev || st.st_ino != w->ino)
+		watch_again(w);
 	if (busy_expire(w))
 		w->changed(w->userdata);
 	sd_event_source_set_time_relative(s, CHECK_INTERVAL_USEC);
