@@ -13,8 +13,9 @@
  *      at the pod's rate after the pod's previous packet, within a horizon
  *      floored at a few of the pod's largest packets, so that a GSO packet
  *      longer than the horizon is shaped, not dropped;
- *   4. a packet of a sparse flow leaves at once, ahead of the pod's queue,
- *      within the flow's and the pod's sparse budgets;
+ *   4. a packet of a sparse flow leaves ahead of the pod's queue, at once
+ *      or at its flow's share of the rate, within the flow's and the pod's
+ *      sparse budgets;
  *   5. any other packet is dropped if it would leave beyond the horizon, or
  *      stamped with its departure time, which the fq qdisc honours, unless
  *      CoDel, watching how long packets wait in the pod's virtual queue,
@@ -401,11 +402,21 @@ static __always_inline int pace_pod(struct __sk_buff *skb, __u32 pod, const stru
 	/* Only a packet that would wait has a queue to skip. */
 	if (r.verdict == EDT_DELAY && limit->sparse_quantum)
 		flow = lookup_flow(skb, pod, dir);
-	if (flow && sparse_admit(flow, &state->sparse, now, wire_len, limit->sparse_quantum, rate)) {
-		/* The clock advances as if the packet had queued; it leaves now. */
-		edt_charge(&state->t_last_ns, r.tx_ns);
-		counters->sparse_packets++;
-		goto sent;
+	if (flow) {
+		__u64 at = sparse_admit(flow, &state->sparse, now, r.departure_ns, wire_len,
+					limit->sparse_quantum, rate);
+
+		if (at) {
+			/* The clock advances as if the packet had queued; it
+			 * leaves now, or at its flow's own pace (sparse.h). */
+			edt_charge(&state->t_last_ns, r.tx_ns);
+			if (at > now && at > skb->tstamp) {
+				skb->tstamp = at;
+				delay = at - now;
+			}
+			counters->sparse_packets++;
+			goto sent;
+		}
 	}
 	if (r.verdict == EDT_DELAY && r.departure_ns - now >= horizon)
 		goto drop_horizon;

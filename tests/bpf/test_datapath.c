@@ -329,7 +329,7 @@ static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
 	struct packet bulk, sparse;
 	size_t bulk_len = packet_v4(&bulk, "198.18.0.20");
 	size_t sparse_len = packet_v4(&sparse, "198.18.0.20");
-	uint64_t clock, skipped, small_ns = sparse_len * 1000000000ULL / MBIT_S(1);
+	uint64_t clock, skipped, first, second, small_ns = sparse_len * 1000000000ULL / MBIT_S(1);
 
 	bulk.v4.tcp.source = htons(40000);
 	sparse.v4.tcp.source = htons(40001);
@@ -348,10 +348,15 @@ static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, 0);
 	assert_int_equal(pod_state(10).t_last_ns, clock + small_ns);
 	assert_int_equal(pod_counters(10).sparse_packets, skipped + 1);
-	/* Right away again: the flow's own clock (8 x its wire time) says it
-	 * has had its share, so it queues behind the pod's clock. */
-	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, clock + 2 * small_ns);
-	assert_int_equal(pod_counters(10).sparse_packets, skipped + 1);
+	/* Right away again, twice: over its share (1/8 of the rate), the flow
+	 * is paced at it, 8 x its wire time apart, still ahead of the queue
+	 * (issue 14: not sent behind the bulk flows' packets). */
+	first = run(&sparse, sparse_len, sparse_len, 0, 0).tstamp;
+	second = run(&sparse, sparse_len, sparse_len, 0, 0).tstamp;
+	assert_true(first > 0 && first < clock);
+	assert_int_equal(second, first + 8 * small_ns);
+	assert_int_equal(pod_counters(10).sparse_packets, skipped + 3);
+	assert_int_equal(pod_state(10).t_last_ns, clock + 3 * small_ns);
 }
 
 /* With the queue at the horizon (slow start overshoots there before CoDel

@@ -12,6 +12,8 @@
 #define US 1000ULL
 #define QUANTUM 3028
 static const uint64_t rate = 12500000;   /* 100 Mbit/s */
+/* A queue that would hold a packet for 50 ms. */
+#define QUEUE (50 * MS)
 
 static void sparse_flow_skips_the_queue(void **unused)
 {
@@ -19,9 +21,30 @@ static void sparse_flow_skips_the_queue(void **unused)
 	struct sparse_budget pod = {};
 	uint64_t now = 1000 * MS;
 
-	/* A ping-pong: a 100-byte request every 500 us. */
+	/* A ping-pong: a 100-byte request every 500 us, each leaves now. */
 	for (int i = 0; i < 100; i++, now += 500 * US)
-		assert_true(sparse_admit(&f, &pod, now, 100, QUANTUM, rate));
+		assert_int_equal(sparse_admit(&f, &pod, now, now + QUEUE, 100, QUANTUM, rate), now);
+}
+
+/* Issue 14's probe: a ping-pong a little over its share (100-byte requests,
+ * 8 us each at the pod's rate, so one per 64 us is the flow's share; one
+ * every 50 us, 16% of the rate) is paced at its share, 64 us apart, never
+ * sent behind the queue. */
+static void a_flow_over_its_share_is_paced_at_it(void **unused)
+{
+	struct bwm_flow f = {};
+	struct sparse_budget pod = {};
+	uint64_t now = 1000 * MS, at, previous = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		at = sparse_admit(&f, &pod, now, now + QUEUE, 100, QUANTUM, rate);
+		assert_true(at >= now);
+		if (previous)
+			assert_int_equal(at, previous + 64 * US);
+		previous = at;
+		/* The response comes 50 us after the request left. */
+		now = at + 50 * US;
+	}
 }
 
 static void bulk_and_large_packets_wait(void **unused)
@@ -32,16 +55,30 @@ static void bulk_and_large_packets_wait(void **unused)
 	int admitted = 0;
 
 	/* A 64 KB GSO packet is above the quantum. */
-	assert_false(sparse_admit(&f, &pod, now, 65536, QUANTUM, rate));
+	assert_false(sparse_admit(&f, &pod, now, now + QUEUE, 65536, QUANTUM, rate));
 	/* Full-size frames back to back: the flow's own clock runs 8x the
-	 * pod's rate, so only the first of each 8 frame-times gets through. */
+	 * pod's rate and may lead now by one quantum at that share (1.94 ms),
+	 * so one frame in 8 gets through, after the first two or three. */
 	for (int i = 0; i < 800; i++, now += 120 * US)   /* 1500 B at 100 Mbit/s */
-		admitted += sparse_admit(&f, &pod, now, 1500, QUANTUM, rate);
-	assert_in_range(admitted, 99, 101);
+		admitted += !!sparse_admit(&f, &pod, now, now + QUEUE, 1500, QUANTUM, rate);
+	assert_in_range(admitted, 100, 103);
 	/* Queued behind the pod's clock: busy until that departure. */
 	sparse_queued(&f, now + 50 * MS);
-	assert_false(sparse_admit(&f, &pod, now + 49 * MS, 100, QUANTUM, rate));
-	assert_true(sparse_admit(&f, &pod, now + 50 * MS, 100, QUANTUM, rate));
+	assert_false(sparse_admit(&f, &pod, now + 49 * MS, now + 99 * MS, 100, QUANTUM, rate));
+	assert_true(sparse_admit(&f, &pod, now + 50 * MS, now + 100 * MS, 100, QUANTUM, rate));
+}
+
+/* A flow's own pace never takes it past the queue: where the queue would
+ * send the packet first, it queues. */
+static void the_queue_when_it_is_sooner(void **unused)
+{
+	struct bwm_flow f = { .clock_ns = 1000 * MS + 100 * US };
+	struct sparse_budget pod = {};
+	uint64_t now = 1000 * MS;
+
+	assert_false(sparse_admit(&f, &pod, now, now + 100 * US, 100, QUANTUM, rate));
+	assert_int_equal(sparse_admit(&f, &pod, now, now + 101 * US, 100, QUANTUM, rate),
+			 now + 100 * US);
 }
 
 /* The pod's budget, one packet at a time: its clock, the time, the packet,
@@ -88,7 +125,8 @@ static void many_flows_share_the_pod_budget(void **unused)
 
 	for (uint64_t t = 0; t < 1000 * MS; t += 2 * MS)
 		for (int i = 0; i < 64; i++)
-			if (sparse_admit(&flows[i], &pod, start + t + i * 31 * US, 1000, QUANTUM, rate))
+			if (sparse_admit(&flows[i], &pod, start + t + i * 31 * US,
+					 start + t + i * 31 * US + QUEUE, 1000, QUANTUM, rate))
 				bytes += 1000;
 	/* rate / 4 over 1 s, give or take one packet, plus the burst of 4
 	 * quanta. */
@@ -103,16 +141,18 @@ static void a_flow_refused_by_the_pod_is_not_charged(void **unused)
 	struct sparse_budget spent = { .clock_ns = 2000 * MS };
 	uint64_t now = 1000 * MS;
 
-	assert_false(sparse_admit(&f, &spent, now, 100, QUANTUM, rate));
+	assert_false(sparse_admit(&f, &spent, now, now + QUEUE, 100, QUANTUM, rate));
 	assert_int_equal(f.clock_ns, 0);
-	assert_true(sparse_flow_may_skip(&f, now, 100, QUANTUM));
+	assert_int_equal(sparse_flow_slot(&f, now, 100, QUANTUM, rate), now);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sparse_flow_skips_the_queue),
+		cmocka_unit_test(a_flow_over_its_share_is_paced_at_it),
 		cmocka_unit_test(bulk_and_large_packets_wait),
+		cmocka_unit_test(the_queue_when_it_is_sooner),
 		cmocka_unit_test(pod_budget_table),
 		cmocka_unit_test(many_flows_share_the_pod_budget),
 		cmocka_unit_test(a_flow_refused_by_the_pod_is_not_charged),

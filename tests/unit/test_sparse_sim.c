@@ -62,17 +62,21 @@ struct pod {
 	struct bwm_flow flows[N_SPARSE + 1];
 };
 
-/* Whether the packet leaves ahead of the queue: with the pod's budget (now)
+/* When the packet leaves ahead of the queue (0: it queues), whose
+ * departure for it would be queue_departure: with the pod's budget (now)
  * or by its own flow's budget alone (before issue 12). */
-static int skip_queue(struct pod *pod, struct bwm_flow *flow, uint64_t now, uint32_t len,
-		      int with_budget)
+static uint64_t skip_queue(struct pod *pod, struct bwm_flow *flow, uint64_t now,
+			   uint64_t queue_departure, uint32_t len, int with_budget)
 {
+	uint64_t at;
+
 	if (with_budget)
-		return sparse_admit(flow, &pod->budget, now, len, QUANTUM, RATE);
-	if (!sparse_flow_may_skip(flow, now, len, QUANTUM))
+		return sparse_admit(flow, &pod->budget, now, queue_departure, len, QUANTUM, RATE);
+	at = sparse_flow_slot(flow, now, len, QUANTUM, RATE);
+	if (!at || at >= queue_departure)
 		return 0;
-	sparse_flow_charge(flow, now, len, RATE);
-	return 1;
+	sparse_flow_charge(flow, at, len, RATE);
+	return at;
 }
 
 /* One packet through pace_pod()'s steps; returns its departure time, or 0
@@ -80,7 +84,7 @@ static int skip_queue(struct pod *pod, struct bwm_flow *flow, uint64_t now, uint
 static uint64_t pace(struct pod *pod, int f, uint64_t now, uint32_t len, int with_budget,
 		     int *bypassed)
 {
-	uint64_t seen = pod->clock, big_tx, horizon, departure;
+	uint64_t seen = pod->clock, big_tx, horizon, departure, at = 0;
 	struct bwm_flow *flow = NULL;
 	struct edt_result r;
 
@@ -92,10 +96,12 @@ static uint64_t pace(struct pod *pod, int f, uint64_t now, uint32_t len, int wit
 		return 0;
 	if (r.verdict == EDT_DELAY)
 		flow = &pod->flows[f];
-	if (flow && skip_queue(pod, flow, now, len, with_budget)) {
+	if (flow)
+		at = skip_queue(pod, flow, now, r.departure_ns, len, with_budget);
+	if (at) {
 		edt_charge(&pod->clock, r.tx_ns);
 		*bypassed = 1;
-		return now;
+		return at;
 	}
 	if (r.verdict == EDT_DELAY && r.departure_ns - now >= horizon)
 		return 0;
