@@ -27,23 +27,23 @@ static void sparse_flow_skips_the_queue(void **unused)
 }
 
 /* Issue 14's probe: a ping-pong a little over its share (100-byte requests,
- * 8 us each at the pod's rate, so one per 64 us is the flow's share; one
- * every 50 us, 16% of the rate) is paced at its share, 64 us apart, never
- * sent behind the queue. */
+ * 8 us each at the pod's rate, so one per SPARSE_SHARE x 8 us is the flow's
+ * share; one every 3/4 of that) is paced at its share, never sent behind
+ * the queue. */
 static void a_flow_over_its_share_is_paced_at_it(void **unused)
 {
 	struct bwm_flow f = {};
 	struct sparse_budget pod = {};
-	uint64_t now = 1000 * MS, at, previous = 0;
+	uint64_t now = 1000 * MS, at, previous = 0, share_gap = SPARSE_SHARE * 8 * US;
 
 	for (int i = 0; i < 1000; i++) {
 		at = sparse_admit(&f, &pod, now, now + QUEUE, 100, QUANTUM, rate);
 		assert_true(at >= now);
 		if (previous)
-			assert_int_equal(at, previous + 64 * US);
+			assert_int_equal(at, previous + share_gap);
 		previous = at;
-		/* The response comes 50 us after the request left. */
-		now = at + 50 * US;
+		/* The response comes soon after the request left. */
+		now = at + share_gap * 3 / 4;
 	}
 }
 
@@ -56,12 +56,13 @@ static void bulk_and_large_packets_wait(void **unused)
 
 	/* A 64 KB GSO packet is above the quantum. */
 	assert_false(sparse_admit(&f, &pod, now, now + QUEUE, 65536, QUANTUM, rate));
-	/* Full-size frames back to back: the flow's own clock runs 8x the
-	 * pod's rate and may lead now by one quantum at that share (1.94 ms),
-	 * so one frame in 8 gets through, after the first two or three. */
+	/* Full-size frames back to back: the flow's own clock runs
+	 * SPARSE_SHARE times the pod's rate and may lead now by one quantum
+	 * at that share, so one frame in SPARSE_SHARE gets through, after the
+	 * first two or three. */
 	for (int i = 0; i < 800; i++, now += 120 * US)   /* 1500 B at 100 Mbit/s */
 		admitted += !!sparse_admit(&f, &pod, now, now + QUEUE, 1500, QUANTUM, rate);
-	assert_in_range(admitted, 100, 103);
+	assert_in_range(admitted, 800 / SPARSE_SHARE, 800 / SPARSE_SHARE + 3);
 	/* Queued behind the pod's clock: busy until that departure. */
 	sparse_queued(&f, now + 50 * MS);
 	assert_false(sparse_admit(&f, &pod, now + 49 * MS, now + 99 * MS, 100, QUANTUM, rate));

@@ -4,7 +4,7 @@
  * horizon.h, sparse.h), composed as bpf/bwm.bpf.c's pace_pod() composes
  * them (CoDel off, as in the issue): a 10 Mbit/s pod, 100 ms horizon; 16
  * flows each sending 1000-byte packets just under their own sparse share
- * (1/8 of the pod's rate) and one bulk flow offering twice the pod's rate
+ * (1/SPARSE_SHARE of the pod's rate) and one bulk flow offering twice the pod's rate
  * in full-size frames, for 10 s.
  *
  * Run without the pod's sparse budget (the rule before issue 12) and with
@@ -34,9 +34,10 @@
 #define DURATION (10000 * MS)
 #define N_SPARSE 16
 #define SPARSE_LEN 1000
-/* Each sparse flow's own budget: 8 x 800 us per 1000-byte packet; a
- * packet every 6.5 ms is just under it (0.123 of the pod's rate). */
-#define SPARSE_PERIOD (6500 * US)
+/* Each sparse flow's own budget: SPARSE_SHARE x 800 us per 1000-byte
+ * packet; a packet every 65/64 of that is just under it (with a share of
+ * 1/4, every 3.25 ms: 0.246 of the pod's rate). */
+#define SPARSE_PERIOD (SPARSE_SHARE * 800 * US * 65 / 64)
 #define BULK_LEN 1514
 #define BULK_PERIOD (BULK_LEN * 1000000000ULL / (2 * RATE))
 #define MAX_DEPARTURES 200000

@@ -7,8 +7,9 @@
 # The probe is what an interactive flow is: an RPC at PROBE_RATE requests a
 # second (rr_prober --rate; 64-byte request and response, about 1% of the
 # pod's rate), not a back-to-back ping-pong. Back to back, the probe itself
-# sent 16-30% of the pod's rate, more than a sparse flow's share (1/8 of it,
-# bpf/sparse.h), so it queued as bulk does and measured the bulk's queue.
+# sent 16-30% of the pod's rate, more than a sparse flow's share was then
+# (1/8 of it; bpf/sparse.h), so it queued as bulk does and measured the
+# bulk's queue.
 #
 # In virtual time (vm-run --clock virtual), where the same code gives the
 # same figures. Measured on 2026-12-01, three runs of the 4 combinations
