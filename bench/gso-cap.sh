@@ -20,18 +20,7 @@ GSO_SIZES=${GSO_SIZES:-65536 16384 4096}
 BULK_SECONDS=10
 PROBE_SECONDS=5
 
-topo_node 1
-topo_pod_routed 1
-pod_file web-1 kubernetes.io/egress-bandwidth=10M bwm.io/interface=pod1h
-write_config
-bwmd_start
-bg_start ip netns exec "$NS_peer" iperf3 -s -p 5201 >/dev/null 2>&1
-bg_start ip netns exec "$NS_peer" "$PROBER" server --port 7000
-sleep 0.5
-
-metrics() {
-	in_node "$BWMCTL" --config "$TMP/bwm.conf" metrics
-}
+one_limited_pod 1 10
 
 echo "| gso_max_size | mean packet bytes | mean stamped delay ms | goodput Mbit/s | probe p50 / p99 us |"
 echo "|---:|---:|---:|---:|---:|"
@@ -41,10 +30,10 @@ for gso in $GSO_SIZES; do
 		>"$TMP/bulk.json" &
 	bulk=$!
 	sleep 2
-	metrics >"$TMP/before.prom"
+	bwm_metrics >"$TMP/before.prom"
 	"$PROBER" client --server 198.19.0.2 --port 7000 --netns "$NS_pod1" --size 64 --rate 100 \
 		--time $PROBE_SECONDS --warmup 0.5 >"$TMP/probe.json"
-	metrics >"$TMP/after.prom"
+	bwm_metrics >"$TMP/after.prom"
 	wait $bulk || fail "iperf3 failed"
 	python3 - "$gso" "$TMP/before.prom" "$TMP/after.prom" "$TMP/bulk.json" "$TMP/probe.json" <<'PY'
 import json, re, sys

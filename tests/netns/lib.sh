@@ -291,6 +291,26 @@ pod_field_at_least() {
 	[ "$(pod_field "$1" "$2")" -ge "$3" ]
 }
 
+# one_limited_pod TXQUEUES MBIT: what the vm tests that measure one pod
+# share: the node (up0 with TXQUEUES queues) and the peer, routed pod 1
+# limited to MBIT Mbit/s egress, bwmd with its defaults, iperf3's server on
+# the peer (port 5201) and, when PROBER is set, rr_prober's (port 7000).
+one_limited_pod() {
+	topo_node "$1"
+	topo_pod_routed 1
+	pod_file web-1 "kubernetes.io/egress-bandwidth=$2M" bwm.io/interface=pod1h
+	write_config
+	bwmd_start
+	bg_start ip netns exec "$NS_peer" iperf3 -s -p 5201 >/dev/null 2>&1
+	[ -z "${PROBER:-}" ] || bg_start ip netns exec "$NS_peer" "$PROBER" server --port 7000
+	sleep 0.5
+}
+
+# bwm_metrics: bwmctl's Prometheus text.
+bwm_metrics() {
+	in_node "$BWMCTL" --config "$TMP/bwm.conf" metrics
+}
+
 # udp_send NS DST COUNT SIZE [SRC]: COUNT UDP datagrams of SIZE bytes from
 # namespace NS to DST port 9, from source address SRC if given.
 udp_send() {

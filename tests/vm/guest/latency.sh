@@ -37,15 +37,7 @@ P99_ALONE_MAX_US=75
 P99_LOADED_MAX_US=150
 TOLERANCE=2        # percent
 
-topo_node 4
-topo_pod_routed 1
-pod_file web-1 kubernetes.io/egress-bandwidth=${LIMIT}M bwm.io/interface=pod1h
-write_config
-bwmd_start
-
-bg_start ip netns exec "$NS_peer" iperf3 -s -p 5201 >/dev/null 2>&1
-bg_start ip netns exec "$NS_peer" "$PROBER" server --port 7000
-sleep 0.5
+one_limited_pod 4 "$LIMIT"
 
 # probe TARGET: p50, p99 and max of the RPC's round trips, in us.
 probe() {

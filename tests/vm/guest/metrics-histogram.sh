@@ -22,27 +22,17 @@ modprobe -a veth sch_fq cls_bpf sch_ingress || fail "modules missing in $(uname 
 BULK_SECONDS=14
 SAMPLES=32          # every 250 ms: 8 s, after 3 s of warm-up
 
-topo_node 1
-topo_pod_routed 1
-pod_file web-1 kubernetes.io/egress-bandwidth=10M bwm.io/interface=pod1h
-write_config
-bwmd_start
-bg_start ip netns exec "$NS_peer" iperf3 -s -p 5201 >/dev/null 2>&1
-sleep 0.5
-
-metrics() {
-	in_node "$BWMCTL" --config "$TMP/bwm.conf" metrics
-}
+one_limited_pod 1 10
 ip netns exec "$NS_pod1" iperf3 -c 198.19.0.2 -p 5201 -P 4 -t $BULK_SECONDS >/dev/null &
 bulk=$!
 sleep 3
-metrics >"$TMP/before.prom"
+bwm_metrics >"$TMP/before.prom"
 for _ in $(seq $SAMPLES); do
 	in_node "$BWMCTL" --config "$TMP/bwm.conf" -i 0 --json status web-1 |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["pods"][0]["queue_delay_ns"])'
 	sleep 0.25
 done >"$TMP/samples"
-metrics >"$TMP/after.prom"
+bwm_metrics >"$TMP/after.prom"
 wait $bulk || fail "iperf3 failed"
 
 python3 - "$TMP/before.prom" "$TMP/after.prom" "$TMP/samples" <<'PY' || fail "the histogram disagrees with bwmctl status"
