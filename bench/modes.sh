@@ -24,6 +24,12 @@
 # A mode's pods: the routed pods of guest.sh's topology, or, for the chain
 # modes, pods the chain makes (one per S3 rate; S2 and S5 use the one at
 # their limit). mode_pods MODE lists them.
+#
+# S3's pods are limited both ways at their rate (kubernetes.io/ingress-
+# bandwidth too), for S3's ingress runs, in the modes that shape ingress:
+# the CNI plugin (TBF on the pod's host-side veth) and bwm (EDT under fq
+# there). edt-2s does not: Cilium polices ingress with a token bucket
+# that drops (cilium/cilium#36351), which bwm's program does not model.
 
 # Pods of the chain modes: 300 + the index of their rate in S3_RATES.
 CHAIN_POD_BASE=300
@@ -34,6 +40,15 @@ chain_mode() {
 
 bwm_mode() {
 	[ -f "$SRC_DIR/bench/modes/$1.conf" ] || [ "$1" = bwm-cni ]
+}
+
+mode_shapes_ingress() {
+	case $1 in tbf|tbf-default-burst|cni-bandwidth|bwm|bwm-cni) return 0 ;; *) return 1 ;; esac
+}
+
+# ingress_limited MODE POD: whether POD has an ingress limit in MODE.
+ingress_limited() {
+	mode_shapes_ingress "$1" && { chain_mode "$1" || [ "$2" -gt 200 ]; }
 }
 
 # The scenarios a mode runs: paced has no limit for S1 and S3 to measure;
@@ -96,14 +111,15 @@ pod_limit_mbit() {
 
 # --- the CNI bandwidth plugin, called directly -------------------------------
 
-# cni_direct POD COMMAND RATE_BIT BURST_BIT: the bandwidth plugin as a container
-# runtime chains it after the main plugin: prevResult names the pod's host
-# and container interfaces, runtimeConfig.bandwidth carries the pod's
-# egress annotation (bit/s, bits; no ingress limit: 0 and 0, as a runtime
-# passes for a pod without the ingress annotation). It runs in the node
-# namespace, where the host side of the pod lives.
+# cni_direct POD COMMAND RATE_BIT BURST_BIT IN_RATE_BIT IN_BURST_BIT: the
+# bandwidth plugin as a container runtime chains it after the main plugin:
+# prevResult names the pod's host and container interfaces,
+# runtimeConfig.bandwidth carries the pod's annotations (bit/s, bits; no
+# ingress limit is 0 and 0, as a runtime passes for a pod without the
+# ingress annotation). It runs in the node namespace, where the host side
+# of the pod lives.
 cni_direct() {
-	local k=$1 cmd=$2 rate=$3 burst=$4 ns_var="NS_pod$1"
+	local k=$1 cmd=$2 rate=$3 burst=$4 in_rate=$5 in_burst=$6 ns_var="NS_pod$1"
 	in_node env CNI_COMMAND="$cmd" CNI_CONTAINERID="bench-pod$k" \
 		CNI_NETNS="/var/run/netns/${!ns_var}" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
 		timeout 60 /usr/lib/cni/bandwidth <<EOF
@@ -111,7 +127,7 @@ cni_direct() {
   "cniVersion": "1.0.0",
   "name": "bench",
   "type": "bandwidth",
-  "runtimeConfig": {"bandwidth": {"ingressRate": 0, "ingressBurst": 0,
+  "runtimeConfig": {"bandwidth": {"ingressRate": $in_rate, "ingressBurst": $in_burst,
                                    "egressRate": $rate, "egressBurst": $burst}},
   "prevResult": {
     "cniVersion": "1.0.0",
@@ -140,10 +156,13 @@ tbf_burst_bits() {
 # cni_direct_all MODE COMMAND: the plugin for every pod, four at a time
 # (one call takes most of a second of guest CPU).
 cni_direct_all() {
-	local mode=$1 cmd=$2 k rate pids=() rc=0 pid
+	local mode=$1 cmd=$2 k rate burst in=() pids=() rc=0 pid
 	for k in $ALL_PODS; do
 		rate=$(($(pod_limit_mbit "$k") * 1000000))
-		cni_direct "$k" "$cmd" "$rate" "$(tbf_burst_bits "$mode" "$rate")" >>"$R/$mode/cni.log" 2>&1 &
+		burst=$(tbf_burst_bits "$mode" "$rate")
+		in=(0 0)
+		ingress_limited "$mode" "$k" && in=("$rate" "$burst")
+		cni_direct "$k" "$cmd" "$rate" "$burst" "${in[@]}" >>"$R/$mode/cni.log" 2>&1 &
 		pids+=($!)
 		if [ ${#pids[@]} -ge 4 ]; then
 			for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
@@ -159,13 +178,13 @@ cni_direct_all() {
 # chain_pods MODE add|del: the chain modes' pods, one after the other, as
 # a runtime makes them (tests/cni/lib.sh): ptp's veth and host-local's
 # addresses, then the last plugin (bandwidth or bwm-cni) with the
-# runtimeConfig.bandwidth containerd passes for an egress annotation and
-# no burst. DEL also removes the pod's namespace, as a runtime does.
+# runtimeConfig.bandwidth containerd passes for both annotations and no
+# burst. DEL also removes the pod's namespace, as a runtime does.
 chain_pods() {
 	local mode=$1 cmd=$2 last=bandwidth k rc=0 caps
 	[ "$mode" = cni-bandwidth ] || last=bwm-cni
 	for k in $(mode_pods "$mode"); do
-		caps=$(cni_bandwidth $(($(pod_limit_mbit "$k") * 1000000)))
+		caps=$(cni_bandwidth_both $(($(pod_limit_mbit "$k") * 1000000)))
 		if [ "$cmd" = add ]; then
 			cni_pod_add "$k" "$(cni_conflist ptp 1.0.0 "$last")" "$caps" >>"$R/$mode/cni.log" 2>&1 ||
 				{ cat "$TMP/result-$k.json" >>"$R/$mode/cni.log"; rc=1; }
@@ -194,9 +213,12 @@ $(cat "$conf")"
 	if chain_mode "$mode"; then
 		chain_pods "$mode" add || return 1
 	else
+		local in=()
 		for k in $ALL_PODS; do
+			in=()
+			ingress_limited "$mode" "$k" && in=("kubernetes.io/ingress-bandwidth=$(pod_limit_mbit "$k")M")
 			pod_file "pod$k" "kubernetes.io/egress-bandwidth=$(pod_limit_mbit "$k")M" \
-				"bwm.io/interface=pod${k}h"
+				"bwm.io/interface=pod${k}h" "${in[@]}"
 		done
 	fi
 	n=$(mode_pods "$mode" | wc -w)
@@ -236,9 +258,11 @@ mode_down() {
 	tbf|tbf-default-burst)
 		cni_direct_all "$mode" DEL || rc=1
 		# The plugin's DEL removes its ifb only: a runtime deletes the
-		# pod's veth, and the ingress qdisc with it. The veths stay here.
+		# pod's veth, and its qdiscs (ingress; the TBF of an ingress
+		# limit at root) with it. The veths stay here.
 		for k in $ALL_PODS; do
 			in_node tc qdisc del dev "pod${k}h" ingress 2>/dev/null || true
+			in_node tc qdisc del dev "pod${k}h" root 2>/dev/null || true
 		done ;;
 	cni-bandwidth) chain_pods "$mode" del || rc=1 ;;
 	*)

@@ -227,7 +227,8 @@ def counter_drops(res, mode, run):
         b = load_json(os.path.join(res, mode, "%s.%s.bwm.json" % (run, when)))
         if b is None:
             return {}
-        return {p["name"]: sum(p.get("drops", {}).values()) for p in b.get("pods", [])}
+        return {p["name"]: sum(p.get("drops", {}).values()) +
+                sum(p.get("ingress", {}).get("drops", {}).values()) for p in b.get("pods", [])}
 
     before, after = qdisc_drops("before"), qdisc_drops("after")
     if before is None or after is None:
@@ -290,23 +291,24 @@ def collect(out, modes):
         s5 = parse_s5(res, mode, None if mode == "none" else env.get("s5_limit_mbit"))
         if s5:
             m["s5"] = s5
-        s3 = []
+        s3 = {"s3": [], "s3_ingress": []}
         for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-            mm = re.fullmatch(r"s3-(\w+)-(\d+)\.iperf3\.json", name)
+            mm = re.fullmatch(r"s3(in)?-(\w+)-(\d+)\.iperf3\.json", name)
             if not mm:
                 continue
             r = parse_iperf3(os.path.join(d, name))
             if not r:
                 continue
             run = name[:-len(".iperf3.json")]
-            r["limit_mbit"] = None if mm.group(1) == "ceiling" else int(mm.group(1))
-            r["flows"] = int(mm.group(2))
+            r["limit_mbit"] = None if mm.group(2) == "ceiling" else int(mm.group(2))
+            r["flows"] = int(mm.group(3))
             r["drops"] = counter_drops(res, mode, run)
             if r["limit_mbit"]:
                 r["goodput_over_limit"] = r["goodput_mbit"] / r["limit_mbit"]
-            s3.append(r)
-        if s3:
-            m["s3"] = sorted(s3, key=lambda r: (r["limit_mbit"] or 0, r["flows"]))
+            s3["s3_ingress" if mm.group(1) else "s3"].append(r)
+        for key, rows in s3.items():
+            if rows:
+                m[key] = sorted(rows, key=lambda r: (r["limit_mbit"] or 0, r["flows"]))
         data["modes"][mode] = m
     return data
 
@@ -319,6 +321,31 @@ def ceiling(data):
     """The VM's own goodput without a limit (mode none's S3 runs), by flows."""
     none = data["modes"].get("none", {})
     return {r["flows"]: r["goodput_mbit"] for r in none.get("s3", []) if r["limit_mbit"] is None}
+
+
+def s3_ingress(data, modes, w):
+    """S3 to the pod (kubernetes.io/ingress-bandwidth), the modes side by
+    side: goodput against the limit, drops and retransmits."""
+    shaping = [m for m in modes if data["modes"][m].get("s3_ingress")]
+    if not shaping:
+        return
+    runs = {m: {(r["limit_mbit"], r["flows"]): r for r in data["modes"][m]["s3_ingress"]}
+            for m in shaping}
+    keys = sorted({k for rows in runs.values() for k in rows})
+    w("")
+    w("S3 ingress (iperf3 -R, the peer sends to the pod): goodput / limit, drops, "
+      "retransmits. The CNI plugin shapes it with TBF on the pod's host-side veth, bwm "
+      "with EDT under fq there.")
+    w("")
+    w("| limit | flows | " + " | ".join(shaping) + " |")
+    w("|---:|---:|" + "---:|" * len(shaping))
+    for limit, flows in keys:
+        cells = []
+        for m in shaping:
+            r = runs[m].get((limit, flows))
+            cells.append("-" if not r else "%.1f%% (%s, %s)" % (
+                r["goodput_over_limit"] * 100, fmt(r.get("drops")), fmt(r.get("retransmits"))))
+        w("| %d Mbit/s | %d | %s |" % (limit, flows, " | ".join(cells)))
 
 
 def markdown(data, modes):
@@ -400,6 +427,7 @@ def markdown(data, modes):
                 "-" if r["limit_mbit"] is None else r["limit_mbit"],
                 fmt(ratio and ratio * 100, "%.1f%%"), fmt(r.get("drops")),
                 fmt(r.get("retransmits"))))
+    s3_ingress(data, modes, w)
     ceil = ceiling(data)
     if ceil:
         w("")
@@ -426,7 +454,6 @@ def markdown(data, modes):
                 load["p99_us"] / idle["p99_us"]))
         w("")
         w("Spread: (max - min) / mean of the rounds' p99s.")
-
     s5_rows = [(mode, data["modes"][mode].get("s5")) for mode in modes]
     s5_rows = [(mode, s5) for mode, s5 in s5_rows if s5]
     if s5_rows:

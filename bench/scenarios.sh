@@ -6,7 +6,7 @@
 #   S1  many request/response flows, one per pod (rr_prober, back to back)
 #   S2  a ping-pong probe from one pod, alone, then beside bulk flows of the
 #       same pod, in alternating rounds
-#   S3  goodput at several limits, 1 and 8 flows
+#   S3  goodput at several limits, 1 and 8 flows, from the pod and to it
 #   S5  one pod at its limit: RPC flows (their own connections, a request
 #       rate each) beside bulk flows
 
@@ -46,18 +46,20 @@ probe() {
 		-m "$PROBE_SIZE" -t "$2" --full-rtt --full-log "$3.csv" >"$3.sockperf.txt" 2>&1
 }
 
-# bulk MODE POD FLOWS SECONDS OMIT OUT [ADDRESS]: iperf3 TCP from POD to the
-# peer (IPv4 unless ADDRESS). In mode paced, each flow paces itself to its
-# share of the pod's limit in payload: 1448 bytes of each 1514-byte frame,
-# as a shaper counting wire bytes leaves them (paced at the limit itself,
-# the flows got 99.9 Mbit/s of goodput, 4.5% over what a limit allows).
+# bulk MODE POD FLOWS SECONDS OMIT OUT [ADDRESS [reverse]]: iperf3 TCP from
+# POD to the peer (IPv4 unless ADDRESS), or from the peer to POD (reverse:
+# iperf3 -R). In mode paced, each flow paces itself to its share of the
+# pod's limit in payload: 1448 bytes of each 1514-byte frame, as a shaper
+# counting wire bytes leaves them (paced at the limit itself, the flows
+# got 99.9 Mbit/s of goodput, 4.5% over what a limit allows).
 bulk() {
-	local mode=$1 k=$2 flows=$3 secs=$4 omit=$5 out=$6 addr=${7:-$SERVER} pace=()
+	local mode=$1 k=$2 flows=$3 secs=$4 omit=$5 out=$6 addr=${7:-$SERVER} opts=()
 	if [ "$mode" = paced ]; then
-		pace=(--fq-rate "$(($(pod_limit_mbit "$k") * 1000000 * 1448 / 1514 / flows))")
+		opts=(--fq-rate "$(($(pod_limit_mbit "$k") * 1000000 * 1448 / 1514 / flows))")
 	fi
+	[ "${8:-}" = reverse ] && opts+=(-R)
 	in_pod "$k" timeout $((secs + omit + 30)) iperf3 -c "$addr" -p "$PORT_IPERF" -P "$flows" \
-		-t "$secs" -O "$omit" "${pace[@]}" --json >"$out.iperf3.json"
+		-t "$secs" -O "$omit" "${opts[@]}" --json >"$out.iperf3.json"
 }
 
 # The tools' timeouts: the run, a warm-up of at most 1 s, and a minute.
@@ -134,7 +136,8 @@ s5() {
 }
 
 # s3 MODE FLOWS: goodput at each limit (IPv6, where BIG TCP applies on
-# every kernel that has it); without a limit, the VM's own ceiling.
+# every kernel that has it), from the pod, then to it where the mode shapes
+# ingress; without a limit, the VM's own ceiling.
 s3() {
 	local mode=$1 flows=$2 rate
 	if [ "$mode" = none ]; then
@@ -146,5 +149,11 @@ s3() {
 		note "mode $mode: S3 $rate Mbit/s, $flows flow(s)"
 		measured "$mode" "s3-$rate-$flows" bulk "$mode" "$(s3_pod "$mode" "$rate")" "$flows" \
 			"$S3_TIME" "$S3_OMIT" "$R/$mode/s3-$rate-$flows" "$SERVER6"
+	done
+	mode_shapes_ingress "$mode" || return 0
+	for rate in $S3_RATES; do
+		note "mode $mode: S3 ingress $rate Mbit/s, $flows flow(s)"
+		measured "$mode" "s3in-$rate-$flows" bulk "$mode" "$(s3_pod "$mode" "$rate")" "$flows" \
+			"$S3_TIME" "$S3_OMIT" "$R/$mode/s3in-$rate-$flows" "$SERVER6" reverse
 	done
 }

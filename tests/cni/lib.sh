@@ -73,6 +73,13 @@ cni_bandwidth() {
 	printf '{"bandwidth": {"egressRate": %s, "egressBurst": %s}}' "$1" "${2:-$CNI_CONTAINERD_BURST}"
 }
 
+# cni_bandwidth_both BPS: the capability args for both annotations at BPS
+# (kubernetes.io/ingress-bandwidth and egress-bandwidth), no burst.
+cni_bandwidth_both() {
+	printf '{"bandwidth": {"ingressRate": %s, "ingressBurst": %s, "egressRate": %s, "egressBurst": %s}}' \
+		"$1" "$CNI_CONTAINERD_BURST" "$1" "$CNI_CONTAINERD_BURST"
+}
+
 # cni_k8s_args NAMESPACE NAME UID: CNI_ARGS as containerd sets them.
 cni_k8s_args() {
 	printf 'IgnoreUnknown=1;K8S_POD_NAMESPACE=%s;K8S_POD_NAME=%s;K8S_POD_INFRA_CONTAINER_ID=%s;K8S_POD_UID=%s' \

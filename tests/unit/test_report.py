@@ -113,6 +113,7 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(idle["drops"], 0)
         self.assertEqual(load["limit_mbit"], 100)
 
+
     def test_s5(self):
         s5 = report.collect(self.out, ["bwm"])["modes"]["bwm"]["s5"]
         self.assertEqual(s5["s5_load"]["p99_us"], 40.0)
@@ -120,6 +121,28 @@ class ReportTest(unittest.TestCase):
         # (90^2) / (4 x (24^2 + 24^2 + 22^2 + 20^2)) = 8100 / 8144
         self.assertAlmostEqual(s5["bulk"]["jain"], 8100 / 8144)
         self.assertAlmostEqual(s5["pod_total_mbit"], 90 * 1514 / 1448 + 3.328, places=3)
+
+    def test_s3_ingress_side_by_side(self):
+        """S3's runs to the pod are their own rows, the modes side by side,
+        and bwm's ingress drops count."""
+        res = os.path.join(self.out, "raw", self.WHERE, "results")
+        iperf3(os.path.join(res, "bwm", "s3-100-1.iperf3.json"), 94.0, 1)
+        iperf3(os.path.join(res, "bwm", "s3in-100-1.iperf3.json"), 95.0, 2)
+        iperf3(os.path.join(res, "tbf", "s3in-100-1.iperf3.json"), 90.0, 30)
+        for mode in ("bwm", "tbf"):
+            for run in ("s3-100-1", "s3in-100-1"):
+                counters(res, mode, run, 0, 0)
+        write(os.path.join(res, "bwm", "s3in-100-1.after.bwm.json"), json.dumps(
+            {"pods": [{"name": "pod201", "drops": {"horizon": 0, "aqm": 0},
+                       "ingress": {"drops": {"horizon": 1, "aqm": 3}}}]}))
+        data = report.collect(self.out, ["tbf", "bwm"])
+        self.assertEqual([r["goodput_mbit"] for r in data["modes"]["bwm"]["s3"]], [94.0])
+        ingress = data["modes"]["bwm"]["s3_ingress"]
+        self.assertEqual((ingress[0]["limit_mbit"], ingress[0]["flows"]), (100, 1))
+        self.assertEqual(ingress[0]["drops"], 4)
+        md = report.markdown(data, ["tbf", "bwm"])
+        self.assertIn("| limit | flows | tbf | bwm |", md)
+        self.assertIn("| 100 Mbit/s | 1 | 90.0% (0, 30) | 95.0% (4, 2) |", md)
 
     def test_markdown_tables(self):
         data = report.collect(self.out, ["bwm"])
