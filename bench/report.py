@@ -113,13 +113,15 @@ def parse_sockperf(prefix):
     return out
 
 
-def parse_s2(res, mode, run, rounds, limit_mbit):
+def parse_s2(res, mode, run, rounds, limit_mbit, probe_size):
     """S2's probe over its rounds (raw/.../<mode>/<run>.<k>.*): percentiles of
     all rounds' samples pooled, each round's own summary, and for the loaded
     runs the bulk goodput (mean over rounds), retransmissions and drops
-    (summed)."""
+    (summed), and the pod's total in wire bits: the bulk goodput over the
+    TCP/IP ceiling plus the probe's requests, spread over the bulk's
+    measured seconds (the probe runs inside them)."""
     d = os.path.join(res, mode)
-    per_round, pooled, drops, bulks = [], [], [], []
+    per_round, pooled, drops, bulks, totals = [], [], [], [], []
     for k in range(1, rounds + 1):
         prefix = os.path.join(d, "%s.%d" % (run, k))
         summary = parse_sockperf(prefix)
@@ -129,7 +131,12 @@ def parse_s2(res, mode, run, rounds, limit_mbit):
         per_round.append(summary)
         drops.append(counter_drops(res, mode, "%s.%d" % (run, k)))
         if run == "s2-load":
-            bulks.append(parse_iperf3(prefix + ".iperf3.json"))
+            bulk = parse_iperf3(prefix + ".iperf3.json")
+            bulks.append(bulk)
+            if bulk and bulk["seconds"] and probe_size:
+                probe_bits = summary["samples"] * (probe_size + TCP_HEADERS) * 8
+                totals.append(bulk["goodput_mbit"] / TCP_CEILING +
+                              probe_bits / bulk["seconds"] / 1e6)
     if not per_round or not pooled:
         return None
     pooled.sort()
@@ -143,6 +150,8 @@ def parse_s2(res, mode, run, rounds, limit_mbit):
             out["bulk"] = {"goodput_mbit": sum(b["goodput_mbit"] for b in bulks) / len(bulks),
                            "seconds": sum(b["seconds"] for b in bulks),
                            "retransmits": sum(b["retransmits"] or 0 for b in bulks)}
+        if limit_mbit and totals and len(totals) == len(bulks):
+            out["pod_total_over_limit"] = sum(totals) / len(totals) / limit_mbit
     return out
 
 
@@ -285,7 +294,8 @@ def collect(out, modes):
             m["s1_crosscheck"] = {"rr_prober": xp, "sockperf": xs}
         for run in ("s2-idle", "s2-load"):
             p = parse_s2(res, mode, run, env.get("s2_rounds", 1),
-                         None if mode == "none" else env.get("s2_limit_mbit"))
+                         None if mode == "none" else env.get("s2_limit_mbit"),
+                         env.get("probe_size"))
             if p:
                 m[run.replace("-", "_")] = p
         s5 = parse_s5(res, mode, None if mode == "none" else env.get("s5_limit_mbit"))
@@ -454,6 +464,14 @@ def markdown(data, modes):
                 load["p99_us"] / idle["p99_us"]))
         w("")
         w("Spread: (max - min) / mean of the rounds' p99s.")
+        totals = [(mode, load["pod_total_over_limit"]) for mode, _, load in s2_rows
+                  if load.get("pod_total_over_limit")]
+        if totals:
+            w("")
+            w("S2's pod total under load (the bulk goodput over the TCP/IP ceiling plus the "
+              "probe's requests in wire bytes) / limit: " +
+              ", ".join("%s %.1f%%" % (mode, t * 100) for mode, t in totals) + ".")
+
     s5_rows = [(mode, data["modes"][mode].get("s5")) for mode in modes]
     s5_rows = [(mode, s5) for mode, s5 in s5_rows if s5]
     if s5_rows:

@@ -69,7 +69,7 @@ class ReportTest(unittest.TestCase):
         res = os.path.join(self.out, "raw", self.WHERE, "results")
         write(os.path.join(res, "env-guest.json"),
               json.dumps({"profile": "short", "s2_rounds": 2, "s2_limit_mbit": 100,
-                          "s2_time_s": 3, "s5_limit_mbit": 100}))
+                          "s2_time_s": 3, "s5_limit_mbit": 100, "probe_size": 64}))
         # S5: 32 RPC flows at 3200 transactions/s of 64 bytes (3200 x 130 x 8
         # = 3.328 Mbit/s on the wire) and 4 bulk flows of 24, 24, 22, 20 Mbit/s:
         # 90 / (1448 / 1514) + 3.328 = 97.43 Mbit/s of the 100.
@@ -112,7 +112,10 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(load["drops"], 12)
         self.assertEqual(idle["drops"], 0)
         self.assertEqual(load["limit_mbit"], 100)
-
+        # Each round: bulk / (1448 / 1514) + 100 requests x 130 bytes over 3 s.
+        probe = 100 * 130 * 8 / 3.0 / 1e6
+        self.assertAlmostEqual(load["pod_total_over_limit"] * 100,
+                               (95.0 + 96.0) / 2 * 1514 / 1448 + probe)
 
     def test_s5(self):
         s5 = report.collect(self.out, ["bwm"])["modes"]["bwm"]["s5"]
