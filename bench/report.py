@@ -335,6 +335,54 @@ def ceiling(data):
     return {r["flows"]: r["goodput_mbit"] for r in none.get("s3", []) if r["limit_mbit"] is None}
 
 
+def s4_views(s4, w):
+    """S4's other views (issues 12, 14, 16), IPv4, ns per packet: two threads
+    on one pod, 65 000 pods warm or cache-cold, and the pod-interface
+    programs."""
+    def by(rows, key):
+        return {(r[key], r["latency_control"]): r for r in rows}
+
+    threads = by(s4.get("threads", []), "threads")
+    if threads:
+        w("")
+        w("S4, one pod from 1 and 2 threads at once (median ns per packet, each thread's own):")
+        w("")
+        w("| latency control | 1 thread | 2 threads |")
+        w("|---|---:|---:|")
+        for control in (False, True):
+            w("| %s | %s |" % ("on" if control else "off", " | ".join(
+                fmt((threads.get((n, control)) or {}).get("ns_median")) for n in (1, 2))))
+    spread = by(s4.get("spread", []), "pod_per_packet")
+    if spread:
+        w("")
+        w("S4, 65 000 pods one packet at a time (each figure includes one ktime_get_ns()), "
+          "median (mean) ns:")
+        w("")
+        w("| latency control | the same pod (warm) | a different pod per packet (cache-cold) |")
+        w("|---|---:|---:|")
+        for control in (False, True):
+            w("| %s | %s |" % ("on" if control else "off", " | ".join(
+                "%s (%s)" % (fmt(r.get("ns_median")), fmt(r.get("ns_mean")))
+                if r else "-" for r in (spread.get((cold, control)) for cold in (False, True)))))
+    rows = s4.get("pod_interfaces", [])
+    if rows:
+        names, pods = [], sorted({r["pods"] for r in rows})
+        for r in rows:
+            if r["program"] not in names:
+                names.append(r["program"])
+        median = {(r["program"], r["pods"], r["latency_control"]): r["ns_median"] for r in rows}
+        cols = [(n, c) for n in pods for c in (False, True)]
+        w("")
+        w("S4, the pod-interface programs (issue 16), median ns per packet, by pods in the maps "
+          "and latency control:")
+        w("")
+        w("| program | " + " | ".join("%d pods, %s" % (n, "on" if c else "off") for n, c in cols) +
+          " |")
+        w("|---|" + "---:|" * len(cols))
+        for name in names:
+            w("| %s | %s |" % (name, " | ".join(fmt(median.get((name, n, c))) for n, c in cols)))
+
+
 def s3_ingress(data, modes, w):
     """S3 to the pod (kubernetes.io/ingress-bandwidth), the modes side by
     side: goodput against the limit, drops and retransmits."""
@@ -535,6 +583,7 @@ def markdown(data, modes):
         w("")
         w("Latency control off is plain EDT (Cilium's bandwidth manager); on is bwm's "
           "defaults: the sparse-flow lookup and CoDel on every pod packet.")
+        s4_views(s4, w)
 
     errors = [(m, e) for m in modes for e in data["modes"][m]["errors"]]
     if errors:

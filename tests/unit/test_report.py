@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """bench/report.py on a results tree made here: S2's rounds pooled (samples,
 drops, bulk goodput and retransmissions) and their spread, S5's RPC figures,
-Jain's index and the pod's total, S4's two settings in the table, and the
-clock the run used.
+Jain's index and the pod's total, S2's pod total, S3 to the pod side by
+side, S4's two settings and its other views in tables, and the clock the
+run used.
 The benchmark itself fails only when a mode has no data, so a report that
 lost S2's figures would pass it; this test would not."""
 import importlib.util
@@ -94,7 +95,16 @@ class ReportTest(unittest.TestCase):
         write(os.path.join(self.out, "raw", "s4.json"), json.dumps({
             "repeat": 1000, "runs": 1, "results": [
                 {"pods": 1, "latency_control": c, "packet": "ipv4", "ns_median": ns}
-                for c, ns in ((False, 150), (True, 200))]}))
+                for c, ns in ((False, 150), (True, 200))],
+            "threads": [{"threads": n, "latency_control": c, "packet": "ipv4", "ns_median": ns}
+                        for n, c, ns in ((1, False, 150), (2, False, 151), (1, True, 200),
+                                         (2, True, 230))],
+            "spread": [{"pod_per_packet": cold, "latency_control": c, "ns_median": ns,
+                        "ns_mean": ns + 5, "pods": 65000}
+                       for cold, c, ns in ((False, False, 190), (True, False, 760),
+                                           (False, True, 360), (True, True, 980))],
+            "pod_interfaces": [{"program": "from_pod", "pods": 2, "latency_control": c,
+                                "ns_median": ns} for c, ns in ((False, 126), (True, 127))]}))
 
     def tearDown(self):
         self.tmp.cleanup()
@@ -156,6 +166,10 @@ class ReportTest(unittest.TestCase):
                       "| 0.995 | 97.4% | 3 | 4 |", md)
         self.assertIn("| 1 | off | 150 |", md)
         self.assertIn("| 1 | on | 200 |", md)
+        self.assertIn("| on | 200 | 230 |", md)
+        self.assertIn("| off | 190 (195) | 760 (765) |", md)
+        self.assertIn("| program | 2 pods, off | 2 pods, on |", md)
+        self.assertIn("| from_pod | 126 | 127 |", md)
         self.assertIn("Clock: **virtual time**", md)
         self.assertIn("**bwm**: bwmd with its defaults", md)
         self.assertTrue(any(line.startswith("VM: ") for line in md.splitlines()))
