@@ -87,7 +87,6 @@ static __always_inline __u64 sparse_flow_slot(const struct bwm_flow *f, __u64 no
 					      __u64 rate_bytes_per_sec)
 {
 	__u64 clock = BWM_READ_ONCE(f->clock_ns);
-	__u64 lead = SPARSE_SHARE * edt_tx_time_ns(quantum, rate_bytes_per_sec);
 
 	if (wire_len > quantum)
 		return 0;
@@ -95,7 +94,10 @@ static __always_inline __u64 sparse_flow_slot(const struct bwm_flow *f, __u64 no
 		return (clock & ~SPARSE_QUEUED) <= now ? now : 0;
 	if (clock <= now)
 		return now;
-	return clock - now <= lead ? clock : 0;
+	/* Only a flow ahead of now pays for the division. */
+	if (clock - now > SPARSE_SHARE * edt_tx_time_ns(quantum, rate_bytes_per_sec))
+		return 0;
+	return clock;
 }
 
 /* Charges the flow for a packet sent ahead of the queue, leaving at 'at'. */

@@ -89,7 +89,7 @@ grep -q 'pod="we\\"ird\\\\\\\\na\\nme'$'\xef\xbf\xbd''"' "$TMP/scrape" ||
 	fail "the weird name is not escaped: $(grep -a 'bwm_pod_info' "$TMP/scrape")"
 
 echo "== promtool: what bwmctl prints, what node_exporter serves, the alert rules"
-in_node "$BWMCTL" --config "$TMP/bwm.conf" metrics >"$TMP/bwmctl.prom"
+bwm_metrics >"$TMP/bwmctl.prom"
 grep -q '^bwm_reconciles_total [1-9]' "$TMP/bwmctl.prom" || fail "bwmctl metrics has no node part"
 for f in "$TMP/bwmctl.prom" "$TMP/textfile/bwm.prom"; do
 	out=$("$PROMTOOL" check metrics <"$f" 2>&1) || fail "promtool check metrics $f: $out"
