@@ -4,6 +4,10 @@
 # pod's egress, set up and torn down in the topology guest.sh built.
 #
 #   none               nothing shapes
+#   fq-only            nothing shapes; the qdiscs bwm puts in place (mq with
+#                      one fq per TX queue on the uplink, fq on each pod's
+#                      interface) and no program: what fq itself costs, which
+#                      any EDT shaper pays (S1 only)
 #   paced              nothing shapes; the bulk senders pace themselves to the
 #                      limit (iperf3 --fq-rate: SO_MAX_PACING_RATE, the
 #                      kernel's own TCP pacing), the reference a perfect
@@ -58,6 +62,8 @@ mode_runs() {
 	local mode=$1 scenario=$2
 	case $mode/$scenario in
 	paced/s1|paced/s3) return 1 ;;
+	fq-only/s1) return 0 ;;
+	fq-only/*) return 1 ;;
 	cni-bandwidth/s1|bwm-cni/s1) return 1 ;;
 	esac
 	return 0
@@ -237,12 +243,38 @@ bwm_pods_are() {
 	[ "$(bwm_pod_count)" = "$1" ]
 }
 
+# --- fq-only -------------------------------------------------------------------
+
+# fq_only_up: the roots bwmd installs, with tc's defaults for fq's
+# parameters (bwm's differ in limits, which S1's packets never reach).
+fq_only_up() {
+	local k q txq
+	txq=$(in_node ls /sys/class/net/up0/queues | grep -c '^tx-')
+	in_node tc qdisc replace dev up0 root handle 1: mq || return 1
+	for q in $(seq "$txq"); do
+		in_node tc qdisc replace dev up0 parent "1:$(printf '%x' "$q")" fq || return 1
+	done
+	for k in $ALL_PODS; do
+		in_node tc qdisc replace dev "pod${k}h" root fq || return 1
+	done
+}
+
+fq_only_down() {
+	local k rc=0
+	in_node tc qdisc del dev up0 root || rc=1
+	for k in $ALL_PODS; do
+		in_node tc qdisc del dev "pod${k}h" root || rc=1
+	done
+	return $rc
+}
+
 # --- up and down ---------------------------------------------------------------
 
 mode_up() {
 	local mode=$1
 	case $mode in
 	none|paced) ;;
+	fq-only) fq_only_up ;;
 	tbf|tbf-default-burst) cni_direct_all "$mode" ADD ;;
 	cni-bandwidth) chain_pods "$mode" add ;;
 	*)
@@ -255,6 +287,7 @@ mode_down() {
 	local mode=$1 k rc=0
 	case $mode in
 	none|paced) ;;
+	fq-only) fq_only_down || rc=1 ;;
 	tbf|tbf-default-burst)
 		cni_direct_all "$mode" DEL || rc=1
 		# The plugin's DEL removes its ifb only: a runtime deletes the

@@ -29,12 +29,15 @@ TCP_CEILING = 1448 / 1514
 TCP6_CEILING = 1428 / 1514
 # Per request or response: Ethernet, IPv4 and TCP with timestamps.
 TCP_HEADERS = 14 + 20 + 32
-MODE_COLOURS = {"none": "#555555", "paced": "#000000", "tbf-default-burst": "#e69f00",
+MODE_COLOURS = {"none": "#555555", "fq-only": "#999999", "paced": "#000000",
+                "tbf-default-burst": "#e69f00",
                 "tbf": "#d55e00", "cni-bandwidth": "#cc79a7", "edt-2s": "#0072b2",
                 "bwm": "#009e73", "bwm-cni": "#56b4e9"}
 # What each mode is, for the report (bench/modes.sh has the details).
 MODE_LABELS = {
     "none": "nothing shapes",
+    "fq-only": "nothing shapes; the qdiscs bwm puts in place (mq with fq per TX queue on the "
+               "uplink, fq on each pod's interface), no program: what fq itself costs (S1 only)",
     "paced": "nothing shapes; the bulk senders pace themselves to the limit "
              "(iperf3 --fq-rate, SO_MAX_PACING_RATE): the reference a perfect shaper would match",
     "tbf-default-burst": "the CNI bandwidth plugin (TBF on an ifb), called directly, "
@@ -47,6 +50,10 @@ MODE_LABELS = {
     "bwm": "bwmd with its defaults (BIG TCP on)",
     "bwm-cni": "the CNI chain with bwm-cni last, bwmd with its defaults",
 }
+
+
+# Modes whose pods have no limit.
+UNLIMITED_MODES = ("none", "fq-only")
 
 
 def load_json(path):
@@ -325,6 +332,26 @@ def collect(out, modes):
     return data
 
 
+def s1_cost_table(w, data, modes):
+    """S1 against mode none: with the limit not binding, on one vCPU, what
+    each shaper's work costs in transactions and in the tail."""
+    base = data["modes"].get("none", {}).get("s1")
+    rows = [(m, data["modes"][m]["s1"]) for m in modes
+            if m != "none" and data["modes"][m].get("s1")]
+    if not base or not base.get("tps") or not base.get("p99_us") or not rows:
+        return
+    w("")
+    w("S1 against mode none (the limit does not bind; on one vCPU this is each shaper's CPU "
+      "cost): none does %s transactions/s, p99 %s us." % (fmt(base["tps"]), fmt(base["p99_us"])))
+    w("")
+    w("| mode | trans/s vs none | p99 vs none |")
+    w("|---|---:|---:|")
+    for mode, s1 in rows:
+        w("| %s | %s | %s |" % (
+            mode, fmt(s1.get("tps") and (s1["tps"] / base["tps"] - 1) * 100, "%+.1f%%"),
+            fmt(s1.get("p99_us") and (s1["p99_us"] / base["p99_us"] - 1) * 100, "%+.1f%%")))
+
+
 def fmt(v, spec="%.0f"):
     return "-" if v is None else spec % v
 
@@ -464,7 +491,8 @@ def markdown(data, modes):
             w("| S1 RR x%d | %s | %s | %s | %s | %s | %s | | %s | | %s | |" % (
                 s1["flows"], mode, fmt(s1.get("p50_us")), fmt(s1.get("p90_us")),
                 fmt(s1.get("p99_us")), fmt(s1.get("p999_us")), fmt(s1.get("tps")),
-                "-" if mode == "none" else env.get("s1_limit_mbit"), fmt(s1.get("drops"))))
+                "-" if mode in UNLIMITED_MODES else env.get("s1_limit_mbit"),
+                fmt(s1.get("drops"))))
     for run, label in (("s2_idle", "S2 probe alone"), ("s2_load", "S2 probe + bulk")):
         for mode in modes:
             p = data["modes"][mode].get(run)
@@ -546,6 +574,8 @@ def markdown(data, modes):
                 fmt(bulk.get("jain"), "%.3f"),
                 fmt(s5.get("pod_total_over_limit") and s5["pod_total_over_limit"] * 100, "%.1f%%"),
                 fmt(load.get("drops")), fmt(bulk.get("retransmits"))))
+
+    s1_cost_table(w, data, modes)
 
     xc = data["modes"].get("none", {}).get("s1_crosscheck")
     if xc:

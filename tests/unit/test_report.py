@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """bench/report.py on a results tree made here: S2's rounds pooled (samples,
 drops, bulk goodput and retransmissions) and their spread, S5's RPC figures,
-Jain's index and the pod's total, S2's pod total, S3 to the pod side by
-side, S4's two settings and its other views in tables, and the clock the
+Jain's index and the pod's total, S2's pod total, S1 against no shaper,
+S3 to the pod side by side, S4's two settings and its other views in tables, and the clock the
 run used.
 The benchmark itself fails only when a mode has no data, so a report that
 lost S2's figures would pass it; this test would not."""
@@ -156,6 +156,23 @@ class ReportTest(unittest.TestCase):
         md = report.markdown(data, ["tbf", "bwm"])
         self.assertIn("| limit | flows | tbf | bwm |", md)
         self.assertIn("| 100 Mbit/s | 1 | 90.0% (0, 30) | 95.0% (4, 2) |", md)
+
+    def test_s1_against_none(self):
+        """S1's cost table: each mode's transactions and p99 against none's,
+        and no limit shown for the modes without one."""
+        res = os.path.join(self.out, "raw", self.WHERE, "results")
+        for mode, tps, p99 in (("none", 25000.0, 1300.0), ("fq-only", 24000.0, 1365.0),
+                               ("bwm", 23000.0, 1560.0)):
+            write(os.path.join(res, mode, "s1.json"), json.dumps(
+                {"flows": 32, "size": 1, "tps": tps, "p50_us": 1000.0, "p90_us": 1100.0,
+                 "p99_us": p99, "p999_us": 1700.0}))
+            counters(res, mode, "s1", 0, 0)
+        modes = ["none", "fq-only", "bwm"]
+        md = report.markdown(report.collect(self.out, modes), modes)
+        self.assertIn("| S1 RR x32 | fq-only | 1000 | 1100 | 1365 | 1700 | 24000 | | - |", md)
+        self.assertIn("none does 25000 transactions/s, p99 1300 us.", md)
+        self.assertIn("| fq-only | -4.0% | +5.0% |", md)
+        self.assertIn("| bwm | -8.0% | +20.0% |", md)
 
     def test_markdown_tables(self):
         data = report.collect(self.out, ["bwm"])
