@@ -191,6 +191,21 @@ void metrics_render_pods(FILE *out, const struct pod_stats_snapshot *s, size_t m
 	fprintf(out, "bwm_pods_omitted %zu\n", s->n_pods - n);
 }
 
+/* One gauge per uplink: whether its program is attached, or (qdisc) whether
+ * bwm manages its root qdisc. */
+static void render_uplink_flag(FILE *out, const struct metrics_node *node, const char *name,
+			       const char *help, bool qdisc)
+{
+	family(out, name, "gauge", help);
+	for (size_t i = 0; i < node->n_uplinks; i++) {
+		const struct metrics_uplink *u = &node->uplinks[i];
+
+		fprintf(out, "%s{uplink=", name);
+		metrics_label_value(out, u->name);
+		fprintf(out, "} %d\n", qdisc ? u->qdisc_managed : u->active);
+	}
+}
+
 void metrics_render_node(FILE *out, const struct metrics_node *node)
 {
 	static const char *const states[] = { "enforced", "kept", "pending" };
@@ -219,19 +234,11 @@ void metrics_render_node(FILE *out, const struct metrics_node *node)
 	family(out, "bwm_pod_files_with_problems", "gauge",
 	       "Pod files with problems (logged once each): bad values, refused, no free pod id.");
 	fprintf(out, "bwm_pod_files_with_problems %u\n", node->pods_errors);
-	family(out, "bwm_uplink_up", "gauge", "An uplink bwm manages: 1 if its program is attached.");
-	for (size_t i = 0; i < node->n_uplinks; i++) {
-		fputs("bwm_uplink_up{uplink=", out);
-		metrics_label_value(out, node->uplinks[i].name);
-		fprintf(out, "} %d\n", node->uplinks[i].active);
-	}
-	family(out, "bwm_uplink_qdisc_managed", "gauge",
-	       "1 if bwm installs the uplink's root qdisc (mq + fq), 0 if it leaves it alone.");
-	for (size_t i = 0; i < node->n_uplinks; i++) {
-		fputs("bwm_uplink_qdisc_managed{uplink=", out);
-		metrics_label_value(out, node->uplinks[i].name);
-		fprintf(out, "} %d\n", node->uplinks[i].qdisc_managed);
-	}
+	render_uplink_flag(out, node, "bwm_uplink_up",
+			   "An uplink bwm manages: 1 if its program is attached.", false);
+	render_uplink_flag(out, node, "bwm_uplink_qdisc_managed",
+			   "1 if bwm installs the uplink's root qdisc (mq + fq), 0 if it leaves it alone.",
+			   true);
 	family(out, "bwm_metrics_textfile_errors_total", "counter",
 	       "Failed writes of these metrics to the textfile collector's directory.");
 	fprintf(out, "bwm_metrics_textfile_errors_total %llu\n", node->textfile_errors);

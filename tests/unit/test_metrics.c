@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Prometheus text rendering (bwm/metrics.c): escaping of names from pod
- * files, the histogram's cumulative buckets, bounded cardinality. */
+ * files, the histogram's cumulative buckets, bounded cardinality, the
+ * uplinks' gauges. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,12 +102,37 @@ static void series_are_bounded(void **unused)
 	free(text);
 }
 
+/* Each uplink's two gauges, its name escaped as any label value. */
+static void uplink_gauges(void **unused)
+{
+	const struct metrics_uplink uplinks[] = {
+		/* qdisc = none; an uplink whose attach failed */
+		{ .name = "eth0", .active = true, .qdisc_managed = false },
+		{ .name = "wg\"0", .active = false, .qdisc_managed = true },
+	};
+	const struct metrics_node node = { .version = "test", .uplinks = uplinks, .n_uplinks = 2 };
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	metrics_render_node(out, &node);
+	fclose(out);
+	assert_non_null(strstr(text, "# TYPE bwm_uplink_up gauge\n"));
+	assert_non_null(strstr(text, "\nbwm_uplink_up{uplink=\"eth0\"} 1\n"));
+	assert_non_null(strstr(text, "\nbwm_uplink_up{uplink=\"wg\\\"0\"} 0\n"));
+	assert_non_null(strstr(text, "# TYPE bwm_uplink_qdisc_managed gauge\n"));
+	assert_non_null(strstr(text, "\nbwm_uplink_qdisc_managed{uplink=\"eth0\"} 0\n"));
+	assert_non_null(strstr(text, "\nbwm_uplink_qdisc_managed{uplink=\"wg\\\"0\"} 1\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(label_values_are_escaped),
 		cmocka_unit_test(histogram_buckets_are_cumulative),
 		cmocka_unit_test(series_are_bounded),
+		cmocka_unit_test(uplink_gauges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
