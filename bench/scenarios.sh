@@ -141,21 +141,24 @@ s5() {
 # every kernel that has it), from the pod, then to it where the mode shapes
 # ingress; without a limit, the VM's own ceiling.
 s3() {
-	local mode=$1 flows=$2 rate
+	local mode=$1 flows=$2
 	if [ "$mode" = none ]; then
 		measured "$mode" "s3-ceiling-$flows" bulk "$mode" 1 "$flows" "$S3_TIME" "$S3_OMIT" \
 			"$R/$mode/s3-ceiling-$flows" "$SERVER6"
 		return
 	fi
-	for rate in $S3_RATES; do
-		note "mode $mode: S3 $rate Mbit/s, $flows flow(s)"
-		measured "$mode" "s3-$rate-$flows" bulk "$mode" "$(s3_pod "$mode" "$rate")" "$flows" \
-			"$S3_TIME" "$S3_OMIT" "$R/$mode/s3-$rate-$flows" "$SERVER6"
-	done
+	s3_direction "$mode" "$flows" s3 ""
 	mode_shapes_ingress "$mode" || return 0
+	s3_direction "$mode" "$flows" s3in "ingress " reverse
+}
+
+# s3_direction MODE FLOWS RUN LABEL [reverse]: S3's runs one way, named
+# RUN-<rate>-<flows>: from the pod, or to it (reverse).
+s3_direction() {
+	local mode=$1 flows=$2 run=$3 label=$4 reverse=${5:-} rate
 	for rate in $S3_RATES; do
-		note "mode $mode: S3 ingress $rate Mbit/s, $flows flow(s)"
-		measured "$mode" "s3in-$rate-$flows" bulk "$mode" "$(s3_pod "$mode" "$rate")" "$flows" \
-			"$S3_TIME" "$S3_OMIT" "$R/$mode/s3in-$rate-$flows" "$SERVER6" reverse
+		note "mode $mode: S3 $label$rate Mbit/s, $flows flow(s)"
+		measured "$mode" "$run-$rate-$flows" bulk "$mode" "$(s3_pod "$mode" "$rate")" "$flows" \
+			"$S3_TIME" "$S3_OMIT" "$R/$mode/$run-$rate-$flows" "$SERVER6" ${reverse:+"$reverse"}
 	done
 }
