@@ -102,6 +102,17 @@ static void series_are_bounded(void **unused)
 	free(text);
 }
 
+static char *render_node(const struct metrics_node *node)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	metrics_render_node(out, node);
+	fclose(out);
+	return text;
+}
+
 /* Each uplink's two gauges, its name escaped as any label value. */
 static void uplink_gauges(void **unused)
 {
@@ -111,12 +122,8 @@ static void uplink_gauges(void **unused)
 		{ .name = "wg\"0", .active = false, .qdisc_managed = true },
 	};
 	const struct metrics_node node = { .version = "test", .uplinks = uplinks, .n_uplinks = 2 };
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
+	char *text = render_node(&node);
 
-	metrics_render_node(out, &node);
-	fclose(out);
 	assert_non_null(strstr(text, "# TYPE bwm_uplink_up gauge\n"));
 	assert_non_null(strstr(text, "\nbwm_uplink_up{uplink=\"eth0\"} 1\n"));
 	assert_non_null(strstr(text, "\nbwm_uplink_up{uplink=\"wg\\\"0\"} 0\n"));
