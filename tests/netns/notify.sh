@@ -1,9 +1,9 @@
 #!/bin/bash
 # bwmd's sd_notify protocol, against a test $NOTIFY_SOCKET (a python
-# listener that records each datagram with its CLOCK_MONOTONIC arrival):
+# listener that records each datagram with the CLOCK_MONOTONIC time it was sent):
 #   - start: STATUS= (pods enforced, pending, errors; uplinks), then READY=1,
 #     and only once the program is attached and the pods are in the maps
-#     (the listener looks at the moment READY=1 arrives);
+#     (the listener looks once it has read READY=1);
 #   - WATCHDOG=1 every WATCHDOG_USEC/2;
 #   - SIGHUP: RELOADING=1 with MONOTONIC_USEC=, STATUS=, READY=1, the new
 #     configuration applied by then;
@@ -22,18 +22,30 @@ pod_file late-2 kubernetes.io/egress-bandwidth=10M bwm.io/interface=nosuch2   # 
 
 SOCK=$TMP/notify.sock
 MSGS=$TMP/notify.log
-# listen MSGS: records "<monotonic us> <message, newlines as |>" per datagram;
-# on each READY=1, also what the node looks like at that moment.
+# listen MSGS: records "<monotonic us> <message, newlines as |>" per datagram,
+# the time bwmd sent it (the kernel's SO_TIMESTAMP, taken as the datagram is
+# queued: the listener's own delays, such as the commands it runs on
+# READY=1, do not shift it); on each READY=1, also what the node looks like
+# once it has read it.
 listen() {
 	python3 - "$SOCK" "$1" "$NS_node" "$BWMCTL" "$TMP/bwm.conf" <<'PY' &
-import json, socket, subprocess, sys, time
+import json, socket, struct, subprocess, sys, time
 path, out, ns, bwmctl, conf = sys.argv[1:]
+SO_TIMESTAMP = 29  # asm-generic/socket.h; Python's socket module lacks it
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
 s.bind(path)
 f = open(out, "a", buffering=1)
 while True:
-    msg = s.recv(4096).decode()
-    now = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+    data, ancillary, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(16))
+    msg = data.decode()
+    # SO_TIMESTAMP is CLOCK_REALTIME: moved onto CLOCK_MONOTONIC, the clock
+    # of MONOTONIC_USEC= and of the test's own marks.
+    sent_real = next(sec * 1000000 + usec for level, kind, value in ancillary
+                     if level == socket.SOL_SOCKET and kind == SO_TIMESTAMP
+                     for sec, usec in [struct.unpack("qq", value)])
+    now = sent_real - (time.clock_gettime_ns(time.CLOCK_REALTIME) -
+                       time.clock_gettime_ns(time.CLOCK_MONOTONIC)) // 1000
     f.write("%d %s\n" % (now, msg.strip("\n").replace("\n", "|")))
     if "READY=1" in msg.split("\n"):
         tc = subprocess.run(["ip", "netns", "exec", ns, "tc", "filter", "show", "dev", "up0", "egress"],
@@ -92,8 +104,8 @@ lines = [l.rstrip("\n").split(" ", 1) for l in open(sys.argv[1])]
 before = int(sys.argv[2])
 m = re.fullmatch(r"RELOADING=1\|MONOTONIC_USEC=(\d+)", lines[0][1])
 assert m, "first: %r" % lines[0][1]
-usec, arrived = int(m.group(1)), int(lines[0][0])
-assert before <= usec <= arrived, "MONOTONIC_USEC=%d not within [%d, %d]" % (usec, before, arrived)
+usec, sent = int(m.group(1)), int(lines[0][0])
+assert before <= usec <= sent, "MONOTONIC_USEC=%d not within [%d, %d]" % (usec, before, sent)
 rest = [l[1] for l in lines[1:4]]
 assert rest == ["STATUS=1 pods enforced, 1 pending, 0 with errors; 1/1 uplinks active",
                 "READY=1", "CHECK attached=True web-1=10000000 horizon=50000000"], rest
