@@ -74,11 +74,12 @@ case $PROFILE in
 # S1_FLOWS: one vCPU reaches its transaction rate with a few flows; more
 # only queue for it. S3_RATES: 400 Mbit/s is well under the one vCPU's
 # ceiling; the full profile adds 1000. S2_HEAD: how long the bulk flows run
-# before the probe starts, so that the probe meets the queue they build,
-# not their slow start. S2_TAIL: how much longer than the probe they run
-# (its connection and warm-up cross their queue first). S2_ROUNDS: the
-# probe runs alone, then under load, that many times in turn; the report
-# gives each round and the spread.
+# before the probe's first measured round trip (S2) or the RPC flows' start
+# (S5), so that those meet the queue they build, not their slow start.
+# S2_TAIL: how much longer than the probe they run (its connection and
+# warm-up cross their queue first). S2_ROUNDS: the probe runs alone, then
+# under load, that many times in turn; the report gives each round and the
+# spread.
 short)
 	S1_FLOWS=4; S1_TIME=1; S2_TIME=1; S2_HEAD=1; S2_TAIL=1; S2_ROUNDS=2
 	S3_TIME=1; S3_OMIT=1; S5_TIME=1; WARMUP=0.3
@@ -91,10 +92,12 @@ full)
 	echo "unknown profile '$PROFILE' (short, full)" >&2; exit 2 ;;
 esac
 
-# Each note carries the guest seconds since the start: in virtual time, what
-# a step costs the host follows from them (about 2.7 s per busy second).
+# Each note carries the guest seconds since the start and the guest's idle
+# seconds by then: in virtual time the host pays for the busy ones (2.7 to
+# 10 s of host time each, with the host's speed) and idles along with the
+# guest's idle ones.
 note() {
-	echo "bench: [${SECONDS} s] $*" >&2
+	echo "bench: [${SECONDS} s] [idle $(awk '/^cpu / { print $5 / 100 }' /proc/stat) s] $*" >&2
 }
 
 # record_error MODE WHAT: a failed run, kept for the report.

@@ -81,15 +81,19 @@ s1_crosscheck() {
 }
 
 # beside_bulk MODE RUN POD FLOWS HEAD OMIT SECONDS CMD...: CMD while FLOWS bulk
-# flows of POD run. They start HEAD s before CMD, and iperf3 leaves their
-# first OMIT s out of its figures, so that CMD meets the queue they build,
-# not their slow start; they run SECONDS after that, and CMD must end by
-# then. Counters are taken right before and after CMD. A CMD that outlived
-# the bulk measured an idle pod in part: listed with the failures.
+# flows of POD run. They start HEAD s before CMD (a negative HEAD: that
+# long after it), and iperf3 leaves their first OMIT s out of its figures,
+# so that CMD meets the queue they build, not their slow start; they run
+# SECONDS after that, and CMD must end by then. Counters are taken right
+# before and after CMD. A CMD that outlived the bulk measured an idle pod
+# in part: listed with the failures.
 beside_bulk() {
-	local mode=$1 run=$2 k=$3 flows=$4 head=$5 omit=$6 secs=$7 pid rc=0
+	local mode=$1 run=$2 k=$3 flows=$4 head=$5 omit=$6 secs=$7 delay=0 pid rc=0
 	shift 7
-	bulk "$mode" "$k" "$flows" "$secs" "$omit" "$R/$mode/$run" &
+	if [[ $head == -* ]]; then
+		delay=${head#-} head=0
+	fi
+	{ sleep "$delay" && bulk "$mode" "$k" "$flows" "$secs" "$omit" "$R/$mode/$run"; } &
 	pid=$!
 	sleep "$head"
 	measured "$mode" "$run" "$@" || rc=1
@@ -102,16 +106,19 @@ beside_bulk() {
 
 # sockperf sleeps 2 s after its warm-up messages, then leaves its first
 # 400 ms out (sockperf 3.7, client.cpp): its first measured round trip comes
-# 2.4 s after it starts. That is S2's head start: the probe and the bulk
-# start together, and iperf3 leaves out as much.
-SOCKPERF_LEAD=3
+# 2.4 s after it starts. The bulk flows start S2_HEAD s before that, after
+# the probe when S2_HEAD is shorter (the short profile: they ran 2 s longer
+# per round when they started with it), and iperf3 leaves those S2_HEAD s
+# out: both measure the same seconds.
+SOCKPERF_FIRST_RTT=2.4
 
 # s2 MODE ROUND: the probe alone, then beside the bulk flows.
 s2() {
-	local mode=$1 round=$2 k
+	local mode=$1 round=$2 k head
 	k=$(load_pod "$mode")
 	measured "$mode" "s2-idle.$round" probe "$k" "$S2_TIME" "$R/$mode/s2-idle.$round"
-	beside_bulk "$mode" "s2-load.$round" "$k" "$S2_BULK_FLOWS" 0 "$SOCKPERF_LEAD" \
+	head=$(awk -v head="$S2_HEAD" -v first="$SOCKPERF_FIRST_RTT" 'BEGIN { print head - first }')
+	beside_bulk "$mode" "s2-load.$round" "$k" "$S2_BULK_FLOWS" "$head" "$S2_HEAD" \
 		$((S2_TIME + S2_TAIL)) probe "$k" "$S2_TIME" "$R/$mode/s2-load.$round"
 }
 
