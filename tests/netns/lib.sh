@@ -149,15 +149,16 @@ in_virtual_time() {
 # wait_for TIMEOUT_S CMD...: polls CMD every 20 ms until it succeeds. The
 # timeouts are sanity bounds for what takes a few ms natively; in the VM
 # (software emulation, where starting python3 alone takes ~1 s) they are
-# ten times longer.
+# ten times longer, and it polls every 200 ms: a poll there costs about
+# what it waits for (bwmctl and python3 take the one vCPU from bwmd).
 wait_for() {
-	local scale=1
-	[ "${BWM_VM:-}" = 1 ] && scale=10
+	local scale=1 pause=0.02
+	[ "${BWM_VM:-}" = 1 ] && scale=10 pause=0.2
 	local deadline=$(( $(date +%s%N) + $1 * scale * 1000000000 ))
 	shift
 	until "$@" >/dev/null 2>&1; do
 		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.02
+		sleep "$pause"
 	done
 }
 
