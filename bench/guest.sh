@@ -128,6 +128,8 @@ write_env() {
  "s3_omit_s": $S3_OMIT, "s3_rates_mbit": [${S3_RATES// /, }], "s3_flows": [${S3_FLOWS// /, }],
  "s5_time_s": $S5_TIME, "s5_limit_mbit": ${S2_LIMIT%M}, "s5_rpc_flows": $S5_RPC_FLOWS,
  "s5_rpc_rate": $S5_RPC_RATE, "s5_bulk_flows": $S5_BULK_FLOWS, "warmup_s": $WARMUP,
+ "vcpu": "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)",
+ "vcpu_erms": $(grep -qw erms /proc/cpuinfo && echo true || echo false),
  "scenarios": "$SCENARIOS", "uplink_txqueues": 2, "clock": "${BWM_VM_CLOCK:-host}",
  "iperf3": "$(iperf3 --version | head -n 1)", "sockperf": "$(sockperf --version 2>&1 | head -n 1)",
  "cni_bandwidth": "$(dpkg-query -W -f '${Version}' containernetworking-plugins 2>/dev/null || echo unknown)"}

@@ -435,6 +435,15 @@ def s3_ingress(data, modes, w):
         w("| %d Mbit/s | %d | %s |" % (limit, flows, " | ".join(cells)))
 
 
+def vcpu_copies(env):
+    """How the guest kernel copies: with ERMS, rep movsb, which icount
+    charges an instruction per byte (tests/vm/vm-run)."""
+    erms = env.get("vcpu_erms")
+    if erms is None:
+        return "copies: not recorded"
+    return "ERMS: copies at 1 ns per byte" if erms else "no ERMS: copies 8 bytes per count"
+
+
 def markdown(data, modes):
     env = data["environment"]
     lines = []
@@ -462,10 +471,11 @@ def markdown(data, modes):
               env.get("wall_s", "?"), env.get("host_load_1min_min", "?"),
               env.get("host_load_1min_max", "?")))
     else:
-        w("VM: kernel %s, %s vCPU(s), qemu TCG (software emulation) on a %s-core host (%s). "
+        w("VM: kernel %s, %s vCPU(s) (%s, %s), qemu TCG (software emulation) on a %s-core host (%s). "
           "Wall time %s s, with any wait for another VM (VM booted in %s s, guest side %s s); "
           "host load (1 min) %s-%s during the VM run. Compare modes within this run only." % (
-              env.get("kernel", "?"), env.get("cores", "?"), env.get("host_cores", "?"),
+              env.get("kernel", "?"), env.get("cores", "?"), env.get("vcpu", "?"),
+              vcpu_copies(env), env.get("host_cores", "?"),
               env.get("host_cpu", "?"), env.get("wall_s", "?"), env.get("vm_boot_s", "?"),
               env.get("vm_command_s", "?"), env.get("host_load_1min_min", "?"),
               env.get("host_load_1min_max", "?")))

@@ -70,7 +70,8 @@ class ReportTest(unittest.TestCase):
         res = os.path.join(self.out, "raw", self.WHERE, "results")
         write(os.path.join(res, "env-guest.json"),
               json.dumps({"profile": "short", "s2_rounds": 2, "s2_limit_mbit": 100,
-                          "s2_time_s": 3, "s5_limit_mbit": 100, "probe_size": 64}))
+                          "s2_time_s": 3, "s5_limit_mbit": 100, "probe_size": 64,
+                          "vcpu": "QEMU TCG CPU version 2.5+", "vcpu_erms": False}))
         # S5: 32 RPC flows at 3200 transactions/s of 64 bytes (3200 x 130 x 8
         # = 3.328 Mbit/s on the wire) and 4 bulk flows of 24, 24, 22, 20 Mbit/s:
         # 90 / (1448 / 1514) + 3.328 = 97.43 Mbit/s of the 100.
@@ -190,6 +191,7 @@ class ReportTest(unittest.TestCase):
         self.assertIn("Clock: **virtual time**", md)
         self.assertIn("**bwm**: bwmd with its defaults", md)
         self.assertTrue(any(line.startswith("VM: ") for line in md.splitlines()))
+        self.assertIn("(QEMU TCG CPU version 2.5+, no ERMS: copies 8 bytes per count)", md)
 
 
 class HostReportTest(ReportTest):
