@@ -611,6 +611,13 @@ int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config 
 	if (p->dir_error)
 		log_info("Pods directory readable again");
 	p->dir_error = 0;
+	/* A file another process holds open for writing (podspec.c) is read
+	 * again soon: its writer may finish by a path that tells this
+	 * directory's watch nothing (a hard link made from elsewhere, a bind
+	 * mount), and nothing else would read it before the next resync. */
+	for (size_t i = 0; i < scan.n_files; i++)
+		if (scan.files[i].state == PLAN_FILE_UNREADABLE && scan.files[i].error == EINPROGRESS)
+			summary.retry = true;
 
 	wants = calloc(scan.n_files ? scan.n_files : 1, sizeof(*wants));
 	if (!wants) {

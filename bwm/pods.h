@@ -29,7 +29,7 @@ struct pods_summary {
 	unsigned kept;       /* in the maps with values from before: their files have problems */
 	unsigned pending;    /* known, not in the maps: nothing to classify by (yet) */
 	unsigned errors;     /* files with problems, pods refused or without an id */
-	bool retry;          /* a map write failed: reconcile again soon */
+	bool retry;          /* a map write failed, or a file is being written: reconcile again soon */
 	dev_t dir_dev;       /* the pods directory read (0 and 0: it could not be) */
 	ino_t dir_ino;
 };

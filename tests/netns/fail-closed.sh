@@ -110,7 +110,11 @@ expect_limit 3 half 7000000
 # The same, with no event to go by: a file half written and held open is
 # linked in from elsewhere (no IN_MODIFY, no IN_CLOSE_WRITE in the pods
 # directory), as when a reconcile asked for earlier reads a file that a slow
-# writer has just begun (seen in the VM). What bwmd reads must tell.
+# writer has just begun (seen in the VM). What bwmd reads must tell, and
+# with no event when the writer is done either, bwmd must read it again by
+# itself, a second later (before, only an event or the 60 s resync did:
+# this part ended with a touch, and once in the 6.1 VM the file was still
+# unread 30 s after it, for a reason not found: that run kept no bwmd log).
 exec {writer}>"$TMP/shared/half2"
 printf 'bwm.io/ips="198.18.9.8"\n' >&$writer
 ln "$TMP/shared/half2" "$PODS_DIR/half2"
@@ -118,7 +122,6 @@ log_says 3 "Pod 'half2'.*is being written" || fail "no 'being written' report fo
 [ -z "$(limit_of half2)" ] || fail "a file open for writing was applied: limit '$(limit_of half2)'"
 printf 'kubernetes.io/egress-bandwidth="8M"\n' >&$writer
 exec {writer}>&-
-touch "$PODS_DIR/half2"
 expect_limit 3 half2 8000000
 rm "$PODS_DIR/half2" "$TMP/shared/half2"
 expect_limit 3 half2 ""   # that reconcile done: bwmd's descriptors are counted next
