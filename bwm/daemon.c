@@ -259,7 +259,7 @@ static void reconcile_now(struct daemon *d)
 	podwatch_scanned(d->podwatch, summary.dir_dev, summary.dir_ino);
 	metrics_export_reconciled(d->metrics, (double)(monotonic_ns() - start) / 1e9, &summary);
 	write_metrics(d, false);
-	if (r < 0 || summary.retry || podwatch_has_busy(d->podwatch)) {
+	if (r < 0 || summary.retry) {
 		sd_event_source_set_time_relative(d->retry, RETRY_USEC);
 		sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
 	}

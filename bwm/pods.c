@@ -611,7 +611,8 @@ int pods_reconcile(struct pods *p, struct datapath *dp, const struct bwm_config 
 	if (p->dir_error)
 		log_info("Pods directory readable again");
 	p->dir_error = 0;
-	/* A file another process holds open for writing (podspec.c) is read
+	/* A file being written, whether the watch saw it modified (busy) or
+	 * another process holds it open for writing (podspec.c), is read
 	 * again soon: its writer may finish by a path that tells this
 	 * directory's watch nothing (a hard link made from elsewhere, a bind
 	 * mount), and nothing else would read it before the next resync. */

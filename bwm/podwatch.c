@@ -109,11 +109,6 @@ bool podwatch_busy(const char *name, void *userdata)
 	return w && find_busy(w, name) != NULL;
 }
 
-bool podwatch_has_busy(const struct podwatch *w)
-{
-	return w && w->n_busy > 0;
-}
-
 static void disarm(struct podwatch *w)
 {
 	w->inotify = sd_event_source_disable_unref(w->inotify);

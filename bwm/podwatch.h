@@ -48,7 +48,4 @@ void podwatch_scanned(struct podwatch *w, dev_t dev, ino_t ino);
 /* Whether a file of the directory is being written (a podscan_busy_fn). */
 bool podwatch_busy(const char *name, void *userdata);
 
-/* Whether a busy file is waiting: the owner reconciles again soon. */
-bool podwatch_has_busy(const struct podwatch *w);
-
 #endif /* BWM_PODWATCH_H */
