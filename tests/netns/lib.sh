@@ -87,6 +87,11 @@ cleanup() {
 		echo "FAIL: sanitizer reports (above)" >&2
 		rc=1
 	fi
+	# A failure keeps bwmd's last words: in the VM, $TMP is all there was.
+	if [ "$rc" != 0 ] && [ "$rc" != "$SKIP" ] && [ -s "$TMP/bwmd.log" ]; then
+		echo "--- last lines of bwmd's log ($TMP/bwmd.log):" >&2
+		tail -n 40 "$TMP/bwmd.log" >&2
+	fi
 	# bpffs, and whatever else a test mounted under $TMP (deepest first).
 	findmnt -rn -o TARGET | awk -v t="$TMP/" 'index($0, t) == 1' | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null || true; done
