@@ -55,8 +55,9 @@ S1_LIMIT=100M
 S2_LIMIT=100M
 S2_BULK_FLOWS=4
 # S5 (in S2's pod, at its limit): 32 RPC flows of 64-byte requests and
-# responses, each at 100 requests a second (a request every 10 ms, 3.3% of
-# the pod's rate together), beside 4 bulk flows.
+# responses, each at 100 requests a second (a request every 10 ms on
+# average, Poisson arrivals; 3.3% of the pod's rate together), beside 4
+# bulk flows.
 S5_RPC_FLOWS=32
 S5_RPC_RATE=100
 S5_BULK_FLOWS=4

@@ -10,13 +10,19 @@
  *       echoes whatever each connection sends, until killed
  *   rr_prober client --server ADDR --port PORT --netns NS[,NS...]
  *                    [--flows-per-ns N] [--size BYTES] [--time S] [--warmup S]
- *                    [--rate PER_S] [--cdf FILE]
+ *                    [--rate PER_S [--poisson]] [--cdf FILE]
  *       one flow per namespace (times N), each sending SIZE bytes and waiting
  *       for SIZE bytes back: back to back, or with --rate at most PER_S
  *       requests a second per flow (RPC-like: request k is due PER_S^-1
  *       after request k-1 was sent, or as soon as k-1's response is in if
  *       that is later; the flows' first requests are spread evenly over one
- *       period). After the warm-up, every round trip is recorded. Prints one
+ *       period). With --poisson the gaps between a flow's requests are
+ *       exponential with mean PER_S^-1 (Poisson arrivals, from a fixed seed
+ *       per flow, so a run in virtual time repeats): periodic flows of one
+ *       period keep whatever alignment their first round trips gave them,
+ *       and their latencies then say more about that alignment than about
+ *       the path (bench S5: p50s alone from 40 to 549 us in two modes with
+ *       the same path, 2026-12-03). After the warm-up, every round trip is recorded. Prints one
  *       JSON object; --cdf writes "latency_us fraction" lines for plotting.
  *
  * A namespace is entered with setns() only to create its socket: a socket
@@ -26,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -50,6 +57,7 @@ struct flow {
 	uint64_t started_ns;       /* when its request was first written */
 	uint64_t due_ns;           /* --rate: when its next request is due; 0: in flight */
 	uint64_t transactions;     /* completed after the warm-up */
+	unsigned short seed[3];    /* --poisson: erand48's state */
 };
 
 struct samples {
@@ -281,8 +289,18 @@ struct client_options {
 	size_t size;
 	double time_s, warmup_s;
 	double rate;             /* requests per second per flow; 0: back to back */
+	bool poisson;            /* exponential gaps of mean 1/rate, not fixed ones */
 	const char *cdf;
 };
+
+/* The gap before a flow's next request: the period, or with --poisson an
+ * exponential draw of that mean (1 - u: erand48's u may be 0, never 1). */
+static uint64_t next_gap_ns(struct flow *f, bool poisson, uint64_t period_ns)
+{
+	if (!poisson)
+		return period_ns;
+	return (uint64_t)(-log(1.0 - erand48(f->seed)) * (double)period_ns);
+}
 
 /* An IPv4 or IPv6 address and port. */
 static int parse_server(const char *text, uint16_t port, struct sockaddr_storage *ret,
@@ -339,7 +357,8 @@ static int run_client(const struct client_options *o)
 			if (!grown)
 				return 1;
 			flows = grown;
-			flows[n] = (struct flow){ .fd = flow_socket(ns, &addr, addr_len, home_ns) };
+			flows[n] = (struct flow){ .fd = flow_socket(ns, &addr, addr_len, home_ns),
+						  .seed = { 0x1234, (unsigned short)n, 0x5678 } };
 			if (flows[n].fd < 0)
 				return 1;
 			ev = (struct epoll_event){ .events = EPOLLOUT, .data.ptr = &flows[n] };
@@ -362,7 +381,7 @@ static int run_client(const struct client_options *o)
 	t_end = t_measure + (uint64_t)(o->time_s * 1e9);
 	for (size_t i = 0; i < n; i++) {
 		if (period_ns) {
-			flows[i].due_ns = t0 + period_ns * i / n;
+			flows[i].due_ns = o->poisson ? t0 + next_gap_ns(&flows[i], o->poisson, period_ns) : t0 + period_ns * i / n;
 			continue;
 		}
 		flows[i].started_ns = now_ns();
@@ -422,9 +441,11 @@ static int run_client(const struct client_options *o)
 			}
 			f->sent = f->received = 0;
 			if (period_ns) {
-				/* Due a period after this one was sent, or now if
+				/* Due a gap after this one was sent, or now if
 				 * that has passed: never a burst to catch up. */
-				f->due_ns = f->started_ns + period_ns > now ? f->started_ns + period_ns : now;
+				uint64_t gap = next_gap_ns(f, o->poisson, period_ns);
+
+				f->due_ns = f->started_ns + gap > now ? f->started_ns + gap : now;
 				continue;
 			}
 			f->started_ns = now;
@@ -448,7 +469,7 @@ static void usage(FILE *out)
 		"Usage: rr_prober server --port PORT\n"
 		"       rr_prober client --server ADDR --port PORT --netns NS[,NS...]\n"
 		"                        [--flows-per-ns N] [--size BYTES] [--time S]\n"
-		"                        [--warmup S] [--rate PER_S] [--cdf FILE]\n");
+		"                        [--warmup S] [--rate PER_S [--poisson]] [--cdf FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -462,6 +483,7 @@ int main(int argc, char **argv)
 		{ "time", required_argument, NULL, 't' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "poisson", no_argument, NULL, 'P' },
 		{ "cdf", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -477,7 +499,7 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "s:p:n:f:m:t:w:r:c:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:p:n:f:m:t:w:r:Pc:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 's': o.server = optarg; break;
 		case 'p': o.port = (uint16_t)atoi(optarg); break;
@@ -487,6 +509,7 @@ int main(int argc, char **argv)
 		case 't': o.time_s = atof(optarg); break;
 		case 'w': o.warmup_s = atof(optarg); break;
 		case 'r': o.rate = atof(optarg); break;
+		case 'P': o.poisson = true; break;
 		case 'c': o.cdf = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -501,7 +524,8 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "server") == 0)
 		return run_server(o.port);
 	if (strcmp(mode, "client") != 0 || !o.server || !o.netns || !o.flows_per_ns ||
-	    o.size < 1 || o.size > MAX_SIZE || o.time_s <= 0 || o.warmup_s < 0 || o.rate < 0) {
+	    o.size < 1 || o.size > MAX_SIZE || o.time_s <= 0 || o.warmup_s < 0 || o.rate < 0 ||
+	    (o.poisson && o.rate <= 0)) {
 		usage(stderr);
 		return 2;
 	}
