@@ -22,8 +22,9 @@
  *       period keep whatever alignment their first round trips gave them,
  *       and their latencies then say more about that alignment than about
  *       the path (bench S5: p50s alone from 40 to 549 us in two modes with
- *       the same path, 2026-12-03). After the warm-up, every round trip is recorded. Prints one
- *       JSON object; --cdf writes "latency_us fraction" lines for plotting.
+ *       the same path, 2026-12-03). After the warm-up, every round trip
+ *       is recorded. Prints one JSON object; --cdf writes "latency_us
+ *       fraction" lines for plotting.
  *
  * A namespace is entered with setns() only to create its socket: a socket
  * keeps the namespace it was made in, so one epoll loop drives them all.
@@ -381,7 +382,9 @@ static int run_client(const struct client_options *o)
 	t_end = t_measure + (uint64_t)(o->time_s * 1e9);
 	for (size_t i = 0; i < n; i++) {
 		if (period_ns) {
-			flows[i].due_ns = o->poisson ? t0 + next_gap_ns(&flows[i], o->poisson, period_ns) : t0 + period_ns * i / n;
+			/* Periodic flows start spread evenly over one period. */
+			flows[i].due_ns = t0 + (o->poisson ? next_gap_ns(&flows[i], true, period_ns)
+							   : period_ns * i / n);
 			continue;
 		}
 		flows[i].started_ns = now_ns();
