@@ -41,13 +41,20 @@
 #include "atomic.h"
 #include "edt.h"
 
-/* One flow may take the pod's whole sparse budget (issue 14): with 1/8, a
- * ping-pong at 23% of its pod's rate (the benchmark's S2 probe) was paced
- * at 1/8, a p99 of 195 us against 111 us for the same traffic with no
- * shaper; at 1/4, 107 us against 145-172 us. Two such flows now share the
- * budget, and the one it refuses queues with the bulk flows. */
-#define SPARSE_SHARE 4
-#define SPARSE_POD_SHARE 4
+/* One flow may take the pod's whole sparse budget, a third of its rate
+ * (issue 14). With 1/8, a ping-pong at 27% of its pod's rate (the
+ * benchmark's S2 probe: a 130-byte frame every 38 us) was paced at 1/8: a
+ * p99 of 195 us against 111 us for the same traffic with no shaper. At 1/4
+ * it was still paced, a little: its requests were stamped a few
+ * microseconds ahead, and about 11% of its round trips took 70-90 us (p90
+ * 77 us against 39 with no shaper, p99 109-117 against 79). At 1/3 it keeps
+ * its own pace: p90 43, p99 88. Our reading (docs/design.md): fq's watchdog,
+ * which releases such a packet, releases the bulk flows' due packets with
+ * it, and on one CPU the probe waits behind their processing. Two such
+ * flows share the budget, and the one it refuses queues with the bulk
+ * flows, which keep 2/3 of the rate whatever the sparse flows do. */
+#define SPARSE_SHARE 3
+#define SPARSE_POD_SHARE 3
 #define SPARSE_POD_BURST 4
 
 /* Per-flow state in an LRU map: a flow not seen for a while is forgotten,

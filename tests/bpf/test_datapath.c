@@ -29,6 +29,7 @@
 #include "datapath.h"
 #include "log.h"
 #include "packet.h"
+#include "sparse.h"
 
 #define MS 1000000ULL
 #define MBIT_S(x) ((x) * 125000ULL)
@@ -348,14 +349,14 @@ static void sparse_flow_leaves_ahead_of_the_queue(void **unused)
 	assert_int_equal(run(&sparse, sparse_len, sparse_len, 0, 0).tstamp, 0);
 	assert_int_equal(pod_state(10).t_last_ns, clock + small_ns);
 	assert_int_equal(pod_counters(10).sparse_packets, skipped + 1);
-	/* Right away again, twice: over its share (1/4 of the rate,
-	 * bpf/sparse.h), the flow is paced at it, 4 x its wire time apart,
-	 * still ahead of the queue (issue 14: not sent behind the bulk flows'
-	 * packets). */
+	/* Right away again, twice: over its share (1/SPARSE_SHARE of the rate,
+	 * bpf/sparse.h), the flow is paced at it, SPARSE_SHARE x its wire time
+	 * apart, still ahead of the queue (issue 14: not sent behind the bulk
+	 * flows' packets). */
 	first = run(&sparse, sparse_len, sparse_len, 0, 0).tstamp;
 	second = run(&sparse, sparse_len, sparse_len, 0, 0).tstamp;
 	assert_true(first > 0 && first < clock);
-	assert_int_equal(second, first + 4 * small_ns);
+	assert_int_equal(second, first + SPARSE_SHARE * small_ns);
 	assert_int_equal(pod_counters(10).sparse_packets, skipped + 3);
 	assert_int_equal(pod_state(10).t_last_ns, clock + 3 * small_ns);
 }
@@ -462,8 +463,8 @@ static void codel_target_is_never_below_two_packets(void **unused)
 /* Issue 12, defect 6: many flows, each within its own sparse share, find a
  * backlogged 1 Mbit/s pod. Before the pod's budget each of them skipped the
  * queue; now all the pod's sparse packets together get the budget's burst,
- * 4 quanta (12112 bytes) at a quarter of the rate: 9 packets of 1500 bytes
- * (48 ms each against the budget, up to 387.6 ms ahead), the bulk flow's
+ * 4 quanta (12112 bytes) at a third of the rate: 9 packets of 1500 bytes
+ * (36 ms each against the budget, up to 290.7 ms ahead), the bulk flow's
  * first one included, and the others queue. */
 static void sparse_flows_share_the_pods_budget(void **unused)
 {

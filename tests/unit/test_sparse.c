@@ -85,8 +85,10 @@ static void the_queue_when_it_is_sooner(void **unused)
 /* The pod's budget, one packet at a time: its clock, the time, the packet,
  * whether it is taken and the clock after. 100 Mbit/s, quantum 3028 B
  * (242.24 us at the pod's rate): the burst allows the clock up to
- * 4 quanta x 4 = 3875.84 us ahead of now; each packet moves it by 4x its
- * own time (1500 B: 480 us). */
+ * SPARSE_POD_BURST quanta x SPARSE_POD_SHARE (2906.88 us) ahead of now; each
+ * packet moves it by SPARSE_POD_SHARE x its own time (1500 B: 3 x 120 us). */
+#define BUDGET_BURST (SPARSE_POD_BURST * SPARSE_POD_SHARE * 242240ULL)
+#define BUDGET_COST(us) (SPARSE_POD_SHARE * (us) * US)
 static void pod_budget_table(void **unused)
 {
 	static const struct {
@@ -96,12 +98,13 @@ static void pod_budget_table(void **unused)
 		uint64_t clock_after;
 	} cases[] = {
 		/* idle budget: from now */
-		{ 0, 1000 * MS, 1500, 1, 1000 * MS + 480 * US },
-		{ 999 * MS, 1000 * MS, 100, 1, 1000 * MS + 32 * US },
+		{ 0, 1000 * MS, 1500, 1, 1000 * MS + BUDGET_COST(120) },
+		{ 999 * MS, 1000 * MS, 100, 1, 1000 * MS + BUDGET_COST(8) },
 		/* ahead of now, within the burst: from the clock */
-		{ 1000 * MS + 3875840, 1000 * MS, 1500, 1, 1000 * MS + 3875840 + 480 * US },
+		{ 1000 * MS + BUDGET_BURST, 1000 * MS, 1500, 1,
+		  1000 * MS + BUDGET_BURST + BUDGET_COST(120) },
 		/* one nanosecond beyond the burst */
-		{ 1000 * MS + 3875841, 1000 * MS, 100, 0, 1000 * MS + 3875841 },
+		{ 1000 * MS + BUDGET_BURST + 1, 1000 * MS, 100, 0, 1000 * MS + BUDGET_BURST + 1 },
 		{ 2000 * MS, 1000 * MS, 64, 0, 2000 * MS },
 	};
 
@@ -115,7 +118,8 @@ static void pod_budget_table(void **unused)
 }
 
 /* Flows each well under their own share, together far over the pod's: the
- * pod's budget holds all of them to a quarter of its rate, plus the burst.
+ * pod's budget holds all of them to 1/SPARSE_POD_SHARE of its rate, plus the
+ * burst.
  * 64 flows, each a 1000-byte packet every 2 ms (4 Mbit/s, 1/25 of the
  * pod), 256 Mbit/s in all, for 1 s. */
 static void many_flows_share_the_pod_budget(void **unused)
@@ -129,9 +133,10 @@ static void many_flows_share_the_pod_budget(void **unused)
 			if (sparse_admit(&flows[i], &pod, start + t + i * 31 * US,
 					 start + t + i * 31 * US + QUEUE, 1000, QUANTUM, rate))
 				bytes += 1000;
-	/* rate / 4 over 1 s, give or take one packet, plus the burst of 4
-	 * quanta. */
-	assert_in_range(bytes, rate / 4 - 1000, rate / 4 + 4 * QUANTUM + 1000);
+	/* That share of the rate over 1 s, give or take one packet, plus the
+	 * burst. */
+	assert_in_range(bytes, rate / SPARSE_POD_SHARE - 1000,
+			rate / SPARSE_POD_SHARE + SPARSE_POD_BURST * QUANTUM + 1000);
 }
 
 /* A flow that is within its own share but finds the pod's budget spent is

@@ -9,7 +9,7 @@
  *
  * Run without the pod's sparse budget (the rule before issue 12) and with
  * it, it prints both; it asserts what the budget promises (sparse.h): the
- * sparse flows send at most a quarter of the rate ahead of the queue, the
+ * sparse flows send at most 1/SPARSE_POD_SHARE of the rate ahead of the queue, the
  * bulk flow keeps more than a third of its fair share, and over any window
  * the pod sends no more than its rate plus the documented burst.
  */
@@ -36,7 +36,7 @@
 #define SPARSE_LEN 1000
 /* Each sparse flow's own budget: SPARSE_SHARE x 800 us per 1000-byte
  * packet; a packet every 65/64 of that is just under it (with a share of
- * 1/4, every 3.25 ms: 0.246 of the pod's rate). */
+ * 1/3, every 2.44 ms: 0.328 of the pod's rate). */
 #define SPARSE_PERIOD (SPARSE_SHARE * 800 * US * 65 / 64)
 #define BULK_LEN 1514
 #define BULK_PERIOD (BULK_LEN * 1000000000ULL / (2 * RATE))
@@ -214,14 +214,15 @@ static void sixteen_sparse_flows_beside_a_bulk_one(void **unused)
 
 	/* Before: the sparse flows took the pod over. */
 	assert_true(before.bulk_bytes < fair / 3);
-	/* After: at most a quarter of the rate ahead of the queue, plus the
+	/* After: at most 1/SPARSE_POD_SHARE of the rate ahead of the queue, plus the
 	 * burst and the packet that takes the budget past it; the bulk flow
 	 * more than a third of its fair share. */
 	assert_true(after.bypass_bytes <= RATE * (DURATION / MS) / 1000 / SPARSE_POD_SHARE +
 					  SPARSE_POD_BURST * QUANTUM + SPARSE_LEN);
 	assert_true(after.bulk_bytes >= fair / 3);
 	/* The pod's rate holds: over any window, rate x window plus what the
-	 * sparse flows sent ahead of the queue (rate x window / 4 + the burst),
+	 * sparse flows sent ahead of the queue (rate x window / SPARSE_POD_SHARE +
+	 * the burst),
 	 * plus one packet that straddles the window's edge. */
 	for (int w = 0; w < 3; w++) {
 		uint64_t at_rate = RATE * after.window_ns[w] / 1000000000ULL;

@@ -8,9 +8,10 @@
 #    than the 100 ms horizon, so bwm used to police such pods instead of
 #    shaping them. Each pod's goodput must be within 5% of its limit.
 # 2. 16 flows, each sending just under 1/8 of the pod's rate (a sparse
-#    flow's own share until issue 14, half of it since; the simulation in
+#    flow's own share until issue 14, 3/8 of it since; the simulation in
 #    tests/unit/test_sparse_sim.c runs flows just under the share itself)
-#    in 1000-byte writes, beside one bulk flow, in a 10 Mbit/s pod. They used to take the sparse bypass over and starve the bulk flow
+#    in 1000-byte writes, beside one bulk flow, in a 10 Mbit/s pod. They
+#    used to take the sparse bypass over and starve the bulk flow
 #    at the horizon. The pod's wire rate (bwm's own count: the flows' mix
 #    of segment sizes varies) must be within 5% of the limit, and the bulk
 #    flow must get at least a third of its fair share (1/17).
