@@ -565,9 +565,9 @@ def markdown(data, modes):
     if s5_rows:
         w("")
         w("S5: %s RPC flows (%s-byte request and response, each on its own connection at %s "
-          "requests/s, Poisson arrivals, rr_prober --rate --poisson) and %s bulk flows in one %s Mbit/s pod, %s s. "
-          "Pod total: the bulk goodput over the TCP/IP ceiling plus the RPC requests' wire "
-          "bytes, against the limit." % (
+          "requests/s, Poisson arrivals, rr_prober --rate --poisson) and %s bulk flows in one "
+          "%s Mbit/s pod, %s s. Pod total: the bulk goodput over the TCP/IP ceiling plus the "
+          "RPC requests' wire bytes, against the limit." % (
               env.get("s5_rpc_flows"), env.get("probe_size"), env.get("s5_rpc_rate"),
               env.get("s5_bulk_flows"), env.get("s5_limit_mbit"), env.get("s5_time_s")))
         w("")

@@ -382,7 +382,8 @@ static int run_client(const struct client_options *o)
 	t_end = t_measure + (uint64_t)(o->time_s * 1e9);
 	for (size_t i = 0; i < n; i++) {
 		if (period_ns) {
-			/* Periodic flows start spread evenly over one period. */
+			/* Periodic flows start spread evenly over one period,
+			 * Poisson ones after a first gap of their own. */
 			flows[i].due_ns = t0 + (o->poisson ? next_gap_ns(&flows[i], true, period_ns)
 							   : period_ns * i / n);
 			continue;

@@ -61,15 +61,16 @@ def journeys(frames):
     return sorted(done, key=lambda j: j[1][0][0])
 
 
+def path_steps(kind, path):
+    """(label, duration us) for each step of one frame's path."""
+    return [("%s: %s %s -> %s %s" % (kind, d0, e0, d1, e1), t1 - t0)
+            for (t0, e0, d0), (t1, e1, d1) in zip(path, path[1:])]
+
+
 def steps(request, response):
     """(label, duration us) for every step of one round trip."""
-    out = []
-    for kind, path in (("request", request), ("response", response)):
-        if kind == "response":
-            out.append(("the server (peer's stack and sockperf)", path[0][0] - request[-1][0]))
-        for (t0, e0, d0), (t1, e1, d1) in zip(path, path[1:]):
-            out.append(("%s: %s %s -> %s %s" % (kind, d0, e0, d1, e1), t1 - t0))
-    return out
+    server = ("the server (peer's stack and sockperf)", response[0][0] - request[-1][0])
+    return path_steps("request", request) + [server] + path_steps("response", response)
 
 
 def main():
