@@ -10,7 +10,8 @@
  *       echoes whatever each connection sends, until killed
  *   rr_prober client --server ADDR --port PORT --netns NS[,NS...]
  *                    [--flows-per-ns N] [--size BYTES] [--time S] [--warmup S]
- *                    [--rate PER_S [--poisson]] [--cdf FILE]
+ *                    [--rate PER_S [--poisson [--seed N]]] [--cdf FILE]
+ *                    [--samples FILE]
  *       one flow per namespace (times N), each sending SIZE bytes and waiting
  *       for SIZE bytes back: back to back, or with --rate at most PER_S
  *       requests a second per flow (RPC-like: request k is due PER_S^-1
@@ -18,13 +19,15 @@
  *       that is later; the flows' first requests are spread evenly over one
  *       period). With --poisson the gaps between a flow's requests are
  *       exponential with mean PER_S^-1 (Poisson arrivals, from a fixed seed
- *       per flow, so a run in virtual time repeats): periodic flows of one
+ *       per flow and N, default 0, so a run in virtual time repeats; bench
+ *       S5 gives each of its rounds its own N): periodic flows of one
  *       period keep whatever alignment their first round trips gave them,
  *       and their latencies then say more about that alignment than about
  *       the path (bench S5: p50s alone from 40 to 549 us in two modes with
  *       the same path, 2026-12-03). After the warm-up, every round trip
  *       is recorded. Prints one JSON object; --cdf writes "latency_us
- *       fraction" lines for plotting.
+ *       fraction" lines for plotting, --samples every round trip's
+ *       latency_us, one a line in ascending order (for pooling runs).
  *
  * A namespace is entered with setns() only to create its socket: a socket
  * keeps the namespace it was made in, so one epoll loop drives them all.
@@ -238,8 +241,9 @@ static int flow_send(struct flow *f, const char *buf, size_t size)
 	return 0;
 }
 
+/* Sorts the samples, then prints the run's JSON object. */
 static void print_results(const struct flow *flows, size_t n, struct samples *s, double secs,
-			  size_t size, unsigned broken, const char *cdf_path)
+			  size_t size, unsigned broken)
 {
 	uint64_t fmin = UINT64_MAX, fmax = 0;
 
@@ -264,22 +268,36 @@ static void print_results(const struct flow *flows, size_t n, struct samples *s,
 		       percentile_us(s, 99.9), (double)s->ns[s->n - 1] / 1000.0);
 	}
 	printf("}\n");
+}
 
-	if (cdf_path && s->n) {
-		FILE *f = fopen(cdf_path, "we");
+/* PATH: the sorted samples as "latency_us fraction" lines, POINTS of them
+ * spread evenly over the ranks, or every sample's latency_us (POINTS 0). */
+static int write_latencies(const char *path, const struct samples *s, size_t points)
+{
+	size_t lines = points ? points : s->n;
+	FILE *f;
 
-		if (!f) {
-			fprintf(stderr, "rr_prober: %s: %m\n", cdf_path);
-			return;
-		}
-		for (size_t k = 0; k < CDF_POINTS; k++) {
-			size_t i = k * (s->n - 1) / (CDF_POINTS - 1);
+	if (!path || !s->n)
+		return 0;
+	f = fopen(path, "we");
+	if (!f) {
+		fprintf(stderr, "rr_prober: %s: %m\n", path);
+		return -1;
+	}
+	for (size_t k = 0; k < lines; k++) {
+		size_t i = points ? k * (s->n - 1) / (points - 1) : k;
 
+		if (points)
 			fprintf(f, "%.1f %.6f\n", (double)s->ns[i] / 1000.0,
 				(double)(i + 1) / (double)s->n);
-		}
-		fclose(f);
+		else
+			fprintf(f, "%.1f\n", (double)s->ns[i] / 1000.0);
 	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "rr_prober: %s: %m\n", path);
+		return -1;
+	}
+	return 0;
 }
 
 struct client_options {
@@ -291,7 +309,9 @@ struct client_options {
 	double time_s, warmup_s;
 	double rate;             /* requests per second per flow; 0: back to back */
 	bool poisson;            /* exponential gaps of mean 1/rate, not fixed ones */
+	unsigned short seed;     /* --poisson: mixed into each flow's seed */
 	const char *cdf;
+	const char *samples;
 };
 
 /* The gap before a flow's next request: the period, or with --poisson an
@@ -336,6 +356,7 @@ static int run_client(const struct client_options *o)
 	struct flow *flows = NULL;
 	size_t n = 0;
 	unsigned broken = 0;
+	int rc;
 	uint64_t t0, t_measure, t_end, period_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
 	int home_ns, efd;
 
@@ -358,8 +379,10 @@ static int run_client(const struct client_options *o)
 			if (!grown)
 				return 1;
 			flows = grown;
-			flows[n] = (struct flow){ .fd = flow_socket(ns, &addr, addr_len, home_ns),
-						  .seed = { 0x1234, (unsigned short)n, 0x5678 } };
+			flows[n] = (struct flow){
+				.fd = flow_socket(ns, &addr, addr_len, home_ns),
+				.seed = { 0x1234, (unsigned short)n, (unsigned short)(0x5678 + o->seed) },
+			};
 			if (flows[n].fd < 0)
 				return 1;
 			ev = (struct epoll_event){ .events = EPOLLOUT, .data.ptr = &flows[n] };
@@ -459,12 +482,16 @@ static int run_client(const struct client_options *o)
 			}
 		}
 	}
-	print_results(flows, n, &samples, o->time_s, o->size, broken, o->cdf);
+	print_results(flows, n, &samples, o->time_s, o->size, broken);
+	rc = samples.n ? 0 : 1;
+	if (write_latencies(o->cdf, &samples, CDF_POINTS) < 0 ||
+	    write_latencies(o->samples, &samples, 0) < 0)
+		rc = 1;
 	for (size_t i = 0; i < n; i++)
 		close(flows[i].fd);
 	free(flows);
 	free(samples.ns);
-	return samples.n ? 0 : 1;
+	return rc;
 }
 
 static void usage(FILE *out)
@@ -473,7 +500,8 @@ static void usage(FILE *out)
 		"Usage: rr_prober server --port PORT\n"
 		"       rr_prober client --server ADDR --port PORT --netns NS[,NS...]\n"
 		"                        [--flows-per-ns N] [--size BYTES] [--time S]\n"
-		"                        [--warmup S] [--rate PER_S [--poisson]] [--cdf FILE]\n");
+		"                        [--warmup S] [--rate PER_S [--poisson [--seed N]]]\n"
+		"                        [--cdf FILE] [--samples FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -488,7 +516,9 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "poisson", no_argument, NULL, 'P' },
+		{ "seed", required_argument, NULL, 'S' },
 		{ "cdf", required_argument, NULL, 'c' },
+		{ "samples", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -503,7 +533,7 @@ int main(int argc, char **argv)
 	}
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "s:p:n:f:m:t:w:r:Pc:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "s:p:n:f:m:t:w:r:PS:c:l:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 's': o.server = optarg; break;
 		case 'p': o.port = (uint16_t)atoi(optarg); break;
@@ -514,7 +544,9 @@ int main(int argc, char **argv)
 		case 'w': o.warmup_s = atof(optarg); break;
 		case 'r': o.rate = atof(optarg); break;
 		case 'P': o.poisson = true; break;
+		case 'S': o.seed = (unsigned short)atoi(optarg); break;
 		case 'c': o.cdf = optarg; break;
+		case 'l': o.samples = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
