@@ -80,14 +80,14 @@ case $PROFILE in
 # S2_TAIL: how much longer than the probe they run (its connection and
 # warm-up cross their queue first). S2_ROUNDS: the probe runs alone, then
 # under load, that many times in turn; the report gives each round and the
-# spread.
+# spread. S5_ROUNDS: the same for S5's RPC flows.
 short)
 	S1_FLOWS=4; S1_TIME=1; S2_TIME=1; S2_HEAD=1; S2_TAIL=1; S2_ROUNDS=2
-	S3_TIME=1; S3_OMIT=1; S5_TIME=1; WARMUP=0.3
+	S5_ROUNDS=1; S3_TIME=1; S3_OMIT=1; S5_TIME=1; WARMUP=0.3
 	S3_RATES=100; S3_FLOWS=1 ;;
 full)
 	S1_FLOWS=32; S1_TIME=10; S2_TIME=10; S2_HEAD=3; S2_TAIL=2; S2_ROUNDS=3
-	S3_TIME=10; S3_OMIT=2; S5_TIME=10; WARMUP=1
+	S5_ROUNDS=3; S3_TIME=10; S3_OMIT=2; S5_TIME=10; WARMUP=1
 	S3_RATES="10 100 400 1000"; S3_FLOWS="1 8" ;;
 *)
 	echo "unknown profile '$PROFILE' (short, full)" >&2; exit 2 ;;
@@ -128,7 +128,8 @@ write_env() {
  "s2_rounds": $S2_ROUNDS, "probe_size": $PROBE_SIZE, "s3_time_s": $S3_TIME,
  "s3_omit_s": $S3_OMIT, "s3_rates_mbit": [${S3_RATES// /, }], "s3_flows": [${S3_FLOWS// /, }],
  "s5_time_s": $S5_TIME, "s5_limit_mbit": ${S2_LIMIT%M}, "s5_rpc_flows": $S5_RPC_FLOWS,
- "s5_rpc_rate": $S5_RPC_RATE, "s5_bulk_flows": $S5_BULK_FLOWS, "warmup_s": $WARMUP,
+ "s5_rpc_rate": $S5_RPC_RATE, "s5_bulk_flows": $S5_BULK_FLOWS, "s5_rounds": $S5_ROUNDS,
+ "warmup_s": $WARMUP,
  "vcpu": "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)",
  "vcpu_erms": $(grep -qw erms /proc/cpuinfo && echo true || echo false),
  "scenarios": "$SCENARIOS", "uplink_txqueues": 2, "clock": "${BWM_VM_CLOCK:-host}",
@@ -166,8 +167,10 @@ run_mode() {
 		done
 	fi
 	if scenario_on s5 "$mode"; then
-		note "mode $mode: S5 ($S5_RPC_FLOWS RPC flows, $S5_BULK_FLOWS bulk)"
-		s5 "$mode"
+		for round in $(seq "$S5_ROUNDS"); do
+			note "mode $mode: S5 ($S5_RPC_FLOWS RPC flows, $S5_BULK_FLOWS bulk), round $round of $S5_ROUNDS"
+			s5 "$mode" "$round"
+		done
 	fi
 	if scenario_on s3 "$mode"; then
 		for flows in $S3_FLOWS; do

@@ -12,8 +12,8 @@ Raw layout (written by bench/guest.sh and bench/run):
   raw/<where>/results/<mode>/s2-{idle,load}.<round>.sockperf.txt, .csv,
                              s2-load.<round>.iperf3.json (S2)
   raw/<where>/results/<mode>/s3-*.iperf3.json   (S3)
-  raw/<where>/results/<mode>/s5-{idle,load}.json, .cdf (rr_prober),
-                             s5-load.iperf3.json (S5)
+  raw/<where>/results/<mode>/s5-{idle,load}.<round>.json, .samples, .cdf
+                             (rr_prober), s5-load.<round>.iperf3.json (S5)
   raw/<where>/results/<mode>/<run>.{before,after}.{qdisc,bwm}.json  counters
 """
 import json
@@ -179,28 +179,65 @@ def jain(values):
     return sum(values) ** 2 / (len(values) * sum(v * v for v in values))
 
 
-def parse_s5(res, mode, limit_mbit):
-    """S5: the RPC flows alone and beside the bulk flows (rr_prober), each
-    bulk flow's goodput, their Jain index, and the pod's total in wire bits
-    (bulk goodput over the TCP/IP ceiling plus the RPC requests) against its
+def rr_samples(path):
+    """Every round trip (us) of rr_prober's --samples file."""
+    try:
+        with open(path) as f:
+            return [float(line) for line in f if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def parse_s5(res, mode, rounds, limit_mbit):
+    """S5 over its rounds (raw/.../<mode>/s5-{idle,load}.<k>.*): the RPC
+    flows' percentiles of all rounds' samples pooled, each round's own
+    figures and the drops (summed), alone and beside the bulk flows; each
+    round's bulk goodputs with their Jain index (the report gives the
+    lowest), and the pod's total in wire bits (bulk goodput over the TCP/IP
+    ceiling plus the RPC requests, mean over the rounds) against its
     limit."""
     d = os.path.join(res, mode)
-    out = {}
+    out, load_rounds = {}, {}
     for run in ("s5-idle", "s5-load"):
-        r = load_json(os.path.join(d, run + ".json"))
-        if r:
-            r["drops"] = counter_drops(res, mode, run)
-            out[run.replace("-", "_")] = r
-    j = load_json(os.path.join(d, "s5-load.iperf3.json"))
-    if j and "end" in j:
+        per_round, pooled, drops = [], [], []
+        for k in range(1, rounds + 1):
+            name = "%s.%d" % (run, k)
+            r = load_json(os.path.join(d, name + ".json"))
+            samples = rr_samples(os.path.join(d, name + ".samples"))
+            if not r or not samples:
+                continue
+            per_round.append(r)
+            pooled += samples
+            drops.append(counter_drops(res, mode, name))
+            if run == "s5-load":
+                load_rounds[k] = r
+        if not per_round:
+            continue
+        pooled.sort()
+        summary = rtt_summary(pooled)
+        summary["tps"] = sum(r["tps"] for r in per_round) / len(per_round)
+        summary["size"] = per_round[0].get("size", 0)
+        summary["rounds"] = per_round
+        summary["drops"] = None if None in drops else sum(drops)
+        summary["cdf"] = downsample_cdf(pooled)
+        out[run.replace("-", "_")] = summary
+    bulk_rounds = []
+    for k, r in sorted(load_rounds.items()):
+        j = load_json(os.path.join(d, "s5-load.%d.iperf3.json" % k))
+        if not j or "end" not in j:
+            continue
         per_flow = [st["receiver"]["bits_per_second"] / 1e6 for st in j["end"].get("streams", [])
                     if "receiver" in st]
-        load = out.get("s5_load") or {}
-        rpc_mbit = load.get("tps", 0) * (load.get("size", 0) + TCP_HEADERS) * 8 / 1e6
-        out["bulk"] = {"goodput_mbit": per_flow, "jain": jain(per_flow),
-                       "retransmits": j["end"].get("sum_sent", {}).get("retransmits")}
+        rpc_mbit = r.get("tps", 0) * (r.get("size", 0) + TCP_HEADERS) * 8 / 1e6
+        bulk_rounds.append({"goodput_mbit": per_flow, "jain": jain(per_flow),
+                            "retransmits": j["end"].get("sum_sent", {}).get("retransmits"),
+                            "pod_total_mbit": sum(per_flow) / TCP_CEILING + rpc_mbit})
+    if bulk_rounds:
+        jains = [b["jain"] for b in bulk_rounds if b["jain"] is not None]
+        out["bulk"] = {"rounds": bulk_rounds, "jain": min(jains) if jains else None,
+                       "retransmits": sum(b["retransmits"] or 0 for b in bulk_rounds)}
         if limit_mbit:
-            total = sum(per_flow) / TCP_CEILING + rpc_mbit
+            total = sum(b["pod_total_mbit"] for b in bulk_rounds) / len(bulk_rounds)
             out["pod_total_mbit"] = total
             out["pod_total_over_limit"] = total / limit_mbit
     out["limit_mbit"] = limit_mbit
@@ -307,7 +344,8 @@ def collect(out, modes):
                          env.get("probe_size"))
             if p:
                 m[run.replace("-", "_")] = p
-        s5 = parse_s5(res, mode, None if mode == "none" else env.get("s5_limit_mbit"))
+        s5 = parse_s5(res, mode, env.get("s5_rounds", 1),
+                      None if mode == "none" else env.get("s5_limit_mbit"))
         if s5:
             m["s5"] = s5
         s3 = {"s3": [], "s3_ingress": []}
@@ -566,10 +604,13 @@ def markdown(data, modes):
         w("")
         w("S5: %s RPC flows (%s-byte request and response, each on its own connection at %s "
           "requests/s, Poisson arrivals, rr_prober --rate --poisson) and %s bulk flows in one "
-          "%s Mbit/s pod, %s s. Pod total: the bulk goodput over the TCP/IP ceiling plus the "
-          "RPC requests' wire bytes, against the limit." % (
+          "%s Mbit/s pod, %s s, %s round(s), each with its own arrivals; the RPC figures pool "
+          "the rounds' samples. Bulk goodputs: each round's (rounds apart by ;), Jain: the "
+          "lowest round's. Pod total: the bulk goodput over the TCP/IP ceiling plus the RPC "
+          "requests' wire bytes, against the limit (mean of the rounds)." % (
               env.get("s5_rpc_flows"), env.get("probe_size"), env.get("s5_rpc_rate"),
-              env.get("s5_bulk_flows"), env.get("s5_limit_mbit"), env.get("s5_time_s")))
+              env.get("s5_bulk_flows"), env.get("s5_limit_mbit"), env.get("s5_time_s"),
+              env.get("s5_rounds", 1)))
         w("")
         w("| mode | RPC p50 alone | RPC p99 alone | RPC p50 + bulk | RPC p99 + bulk | RPC p99.9 + bulk "
           "| RPC trans/s | bulk goodputs Mbit/s | Jain | pod total / limit | drops | retrans |")
@@ -580,10 +621,22 @@ def markdown(data, modes):
                 mode, fmt(idle.get("p50_us"), "%.1f"), fmt(idle.get("p99_us"), "%.1f"),
                 fmt(load.get("p50_us"), "%.1f"), fmt(load.get("p99_us"), "%.1f"),
                 fmt(load.get("p999_us"), "%.1f"), fmt(load.get("tps")),
-                " / ".join("%.1f" % g for g in bulk.get("goodput_mbit", [])) or "-",
+                "; ".join(" / ".join("%.1f" % g for g in b["goodput_mbit"])
+                          for b in bulk.get("rounds", [])) or "-",
                 fmt(bulk.get("jain"), "%.3f"),
                 fmt(s5.get("pod_total_over_limit") and s5["pod_total_over_limit"] * 100, "%.1f%%"),
                 fmt(load.get("drops")), fmt(bulk.get("retransmits"))))
+        w("")
+        w("S5 round by round, RPC p99 in us.")
+        w("")
+        w("| mode | p99 alone | spread | p99 + bulk | spread |")
+        w("|---|---:|---:|---:|---:|")
+        for mode, s5 in s5_rows:
+            rounds = [(s5.get("s5_idle") or {}).get("rounds", []), s5["s5_load"]["rounds"]]
+            w("| %s | %s | %s | %s | %s |" % ((mode,) + tuple(
+                cell for rs in rounds for cell in (
+                    " / ".join(fmt(r.get("p99_us"), "%.1f") for r in rs) or "-",
+                    fmt(spread([r.get("p99_us") for r in rs]), "%.1f%%")))))
 
     s1_cost_table(w, data, modes)
 

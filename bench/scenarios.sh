@@ -122,30 +122,33 @@ s2() {
 		$((S2_TIME + S2_TAIL)) probe "$k" "$S2_TIME" "$R/$mode/s2-load.$round"
 }
 
-# rpc MODE POD OUT: S5's request/response flows, each on its own connection
-# at S5_RPC_RATE requests a second, Poisson arrivals: 32 periodic flows of
-# one period stay as their first round trips aligned them, and their
-# latencies showed that alignment (p50 alone 549 us in mode none, 40 in
-# paced, the same path; rr_prober.c).
+# rpc MODE POD OUT SEED: S5's request/response flows, each on its own
+# connection at S5_RPC_RATE requests a second, Poisson arrivals from SEED:
+# 32 periodic flows of one period stay as their first round trips aligned
+# them, and their latencies showed that alignment (p50 alone 549 us in mode
+# none, 40 in paced, the same path; rr_prober.c).
 rpc() {
-	local mode=$1 k=$2 out=$3
+	local mode=$1 k=$2 out=$3 seed=$4
 	timeout $((S5_TIME + 60)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
 		--netns "$NS_PREFIX-pod$k" --flows-per-ns "$S5_RPC_FLOWS" --size "$PROBE_SIZE" \
-		--rate "$S5_RPC_RATE" --poisson --time "$S5_TIME" --warmup "$WARMUP" \
-		--cdf "$out.cdf" >"$out.json"
+		--rate "$S5_RPC_RATE" --poisson --seed "$seed" --time "$S5_TIME" --warmup "$WARMUP" \
+		--cdf "$out.cdf" --samples "$out.samples" >"$out.json"
 }
 
-# s5 MODE: the RPC flows alone, then beside the bulk flows.
+# s5 MODE ROUND: the RPC flows alone, then beside the bulk flows. Each
+# round draws its own arrivals (seed ROUND - 1), the same in every run:
+# one 10 s round's p99 moved 11% between two runs (199.5 / 178.8 us,
+# 2026-12-03), as the few slowest round trips (1% of them) fell.
 s5() {
-	local mode=$1 k
+	local mode=$1 round=$2 k
 	k=$(load_pod "$mode")
-	measured "$mode" s5-idle rpc "$mode" "$k" "$R/$mode/s5-idle"
+	measured "$mode" "s5-idle.$round" rpc "$mode" "$k" "$R/$mode/s5-idle.$round" $((round - 1))
 	# rr_prober's warm-up (whole seconds of it; the full profile's is 1 s:
 	# with 1 s for it all, the RPC flows outlived the bulk) and its
 	# connections: under a second more.
-	beside_bulk "$mode" s5-load "$k" "$S5_BULK_FLOWS" "$S2_HEAD" "$S2_HEAD" \
+	beside_bulk "$mode" "s5-load.$round" "$k" "$S5_BULK_FLOWS" "$S2_HEAD" "$S2_HEAD" \
 		$((S5_TIME + 1 + ${WARMUP%.*})) \
-		rpc "$mode" "$k" "$R/$mode/s5-load"
+		rpc "$mode" "$k" "$R/$mode/s5-load.$round" $((round - 1))
 }
 
 # s3 MODE FLOWS: goodput at each limit (IPv6, where BIG TCP applies on
