@@ -41,6 +41,8 @@ struct bwm_config {
 	uint32_t fq_buckets_log;   /* fq flow table: 2^n buckets per TX queue */
 	uint32_t fq_limit;         /* fq packet limit per TX queue */
 	uint32_t fq_flow_limit;    /* fq packet limit per flow */
+	uint32_t fq_orphan_mask;   /* fq's TCA_FQ_ORPHAN_MASK: hash bits that tell
+				    * forwarded flows (every pod's) apart */
 	/* Issue 16: programs and fq on pods' host-side interfaces (identity,
 	 * ingress limits, same-node traffic), and the mark bits they use. */
 	bool pod_interfaces;

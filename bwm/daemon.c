@@ -394,7 +394,8 @@ static int reload(struct daemon *d)
 	qdisc_changed = next.fq_horizon_ns != d->config.fq_horizon_ns ||
 			next.fq_buckets_log != d->config.fq_buckets_log ||
 			next.fq_limit != d->config.fq_limit ||
-			next.fq_flow_limit != d->config.fq_flow_limit;
+			next.fq_flow_limit != d->config.fq_flow_limit ||
+			next.fq_orphan_mask != d->config.fq_orphan_mask;
 
 	/* The old sizes back first; the new ones go on below. */
 	if (bigtcp_changed)

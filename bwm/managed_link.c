@@ -46,18 +46,6 @@ static int write_marker(const char *path)
 	return 0;
 }
 
-static const struct qdisc_fq_params *fq_params(const struct bwm_config *config,
-					       struct qdisc_fq_params *p)
-{
-	*p = (struct qdisc_fq_params) {
-		.horizon_ns = config->fq_horizon_ns,
-		.buckets_log = config->fq_buckets_log,
-		.limit = config->fq_limit,
-		.flow_limit = config->fq_flow_limit,
-	};
-	return p;
-}
-
 /*
  * Saves the current root, then installs fq. If an earlier bwmd already did
  * (its state file is there and the root is bwm's), the file holds the
@@ -69,7 +57,7 @@ int managed_link_setup_qdisc(struct nl_sock *sk, const struct bwm_config *config
 			     bool *ret_adopted)
 {
 	struct qdisc_saved *saved = NULL;
-	struct qdisc_fq_params params;
+	struct qdisc_fq_params params = qdisc_fq_params_of(config);
 	char path[PATH_MAX];
 	bool adopting;
 	int r;
@@ -91,7 +79,7 @@ int managed_link_setup_qdisc(struct nl_sock *sk, const struct bwm_config *config
 	}
 	if (ret_adopted)
 		*ret_adopted = adopting;
-	r = qdisc_install_fq(sk, ifindex, ifname, fq_params(config, &params));
+	r = qdisc_install_fq(sk, ifindex, ifname, &params);
 	if (r < 0 && !adopting)
 		/* qdisc_install_fq() rolled the device back and said why. */
 		unlink(path);

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "log.h"
 #include "nl_request.h"
 #include "util.h"
@@ -350,6 +351,17 @@ static int qdisc_delete_root(struct nl_sock *sk, int ifindex, uint32_t handle, c
 	return nl_request(sk, msg, NULL, NULL, extack, extack_size);
 }
 
+struct qdisc_fq_params qdisc_fq_params_of(const struct bwm_config *config)
+{
+	return (struct qdisc_fq_params) {
+		.horizon_ns = config->fq_horizon_ns,
+		.buckets_log = config->fq_buckets_log,
+		.limit = config->fq_limit,
+		.flow_limit = config->fq_flow_limit,
+		.orphan_mask = config->fq_orphan_mask,
+	};
+}
+
 static int fq_request(struct nl_sock *sk, int ifindex, uint32_t parent, uint32_t handle,
 		      const struct qdisc_fq_params *p, char *extack, size_t extack_size)
 {
@@ -365,6 +377,7 @@ static int fq_request(struct nl_sock *sk, int ifindex, uint32_t parent, uint32_t
 	    nla_put_u32(msg, TCA_FQ_PLIMIT, p->limit) < 0 ||
 	    nla_put_u32(msg, TCA_FQ_FLOW_PLIMIT, p->flow_limit) < 0 ||
 	    nla_put_u32(msg, TCA_FQ_BUCKETS_LOG, p->buckets_log) < 0 ||
+	    nla_put_u32(msg, TCA_FQ_ORPHAN_MASK, p->orphan_mask) < 0 ||
 	    nla_put_u32(msg, TCA_FQ_HORIZON, (uint32_t)(p->horizon_ns / 1000)) < 0 ||
 	    /* Drop, fq's default since the horizon came in (39d010504e6b
 	     * "net_sched: sch_fq: add horizon attribute"), set explicitly:

@@ -48,7 +48,13 @@ struct qdisc_fq_params {
 	uint32_t buckets_log;  /* TCA_FQ_BUCKETS_LOG */
 	uint32_t limit;        /* TCA_FQ_PLIMIT, per fq instance */
 	uint32_t flow_limit;   /* TCA_FQ_FLOW_PLIMIT */
+	uint32_t orphan_mask;  /* TCA_FQ_ORPHAN_MASK */
 };
+
+struct bwm_config;
+
+/* The fq parameters of bwm.conf's [datapath] section. */
+struct qdisc_fq_params qdisc_fq_params_of(const struct bwm_config *config);
 
 /* The device's root qdisc (and an mq root's configured leaves) before bwm. */
 struct qdisc_saved;

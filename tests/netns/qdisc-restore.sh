@@ -4,7 +4,7 @@
 #   - save it;
 #   - where the kernel has sch_fq: install mq + fq (a 4-queue veth: mq b3d:
 #     with 4 fq leaves; 1 queue: fq b3d: root) with the configured horizon,
-#     buckets and limits; install again with other parameters (changed in
+#     buckets, limits and orphan mask; install again with other parameters (changed in
 #     place, as a restarted bwmd does); restore;
 #   - where it has none: the install fails with a message that names the
 #     device and the missing fq, and leaves the root exactly as it was; then
@@ -44,7 +44,7 @@ else
 	echo "this kernel has no sch_fq: refused install, restore of a stand-in"
 fi
 
-# conf FILE HORIZON BUCKETS_LOG LIMIT FLOW_LIMIT
+# conf FILE HORIZON BUCKETS_LOG LIMIT FLOW_LIMIT ORPHAN_MASK
 conf() {
 	cat >"$1" <<-EOF
 	[datapath]
@@ -53,15 +53,16 @@ conf() {
 	fq_buckets_log = $3
 	fq_limit = $4
 	fq_flow_limit = $5
+	fq_orphan_mask = $6
 	EOF
 }
-conf "$TMP/a.conf" 2s 12 5000 200
-conf "$TMP/b.conf" 500ms 8 3000 50
+conf "$TMP/a.conf" 2s 12 5000 200 4095
+conf "$TMP/b.conf" 500ms 8 3000 50 65535
 
-# fq_ok LINE HORIZON BUCKETS LIMIT FLOW_LIMIT: the fq line of tc -d qdisc show
-# carries these parameters, and drops past the horizon.
+# fq_ok LINE HORIZON BUCKETS LIMIT FLOW_LIMIT ORPHAN_MASK: the fq line of tc
+# -d qdisc show carries these parameters, and drops past the horizon.
 fq_ok() {
-	[[ $1 == *" limit $4p flow_limit $5p buckets $3 "* ]] || return 1
+	[[ $1 == *" limit $4p flow_limit $5p buckets $3 orphan_mask $6 "* ]] || return 1
 	[[ $1 == *" horizon $2 "* || $1 == *" horizon $2" ]] || return 1
 	[[ $1 != *horizon_cap* ]]
 }
@@ -70,7 +71,8 @@ num_tx_queues() {
 	ip -n "$NS" -d -j link show dev "$1" | sed -n 's/.*"num_tx_queues":\([0-9]*\).*/\1/p'
 }
 
-# layout_ok DEV HORIZON BUCKETS LIMIT FLOW_LIMIT: bwm's mq + fq (or fq).
+# layout_ok DEV HORIZON BUCKETS LIMIT FLOW_LIMIT ORPHAN_MASK: bwm's mq + fq
+# (or fq).
 layout_ok() {
 	local dev=$1 out line n=0 i
 	shift
@@ -113,13 +115,13 @@ stand_in() {
 install_with_fq() {
 	local name=$1 dev=$2 why
 	tool install "$dev" "$TMP/a.conf" || fail "$name: install failed"
-	why=$(layout_ok "$dev" 2s 4096 5000 200) ||
+	why=$(layout_ok "$dev" 2s 4096 5000 200 4095) ||
 		fail "$name: install: $why"$'\n'"$(show "$dev")"
 	tool has "$dev" || fail "$name: 'has' does not see bwm's root"
 	# Adoption after a restart re-installs with the configuration of the
 	# day: parameters change in place, the layout stays.
 	tool install "$dev" "$TMP/b.conf" || fail "$name: second install failed"
-	why=$(layout_ok "$dev" 500ms 256 3000 50) ||
+	why=$(layout_ok "$dev" 500ms 256 3000 50 65535) ||
 		fail "$name: reinstall: $why"$'\n'"$(show "$dev")"
 }
 

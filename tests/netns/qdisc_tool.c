@@ -54,12 +54,7 @@ static int run(const char *cmd, const char *ifname, int ifindex, const char *arg
 		}
 		if (r < 0)
 			return r;
-		p = (struct qdisc_fq_params) {
-			.horizon_ns = config.fq_horizon_ns,
-			.buckets_log = config.fq_buckets_log,
-			.limit = config.fq_limit,
-			.flow_limit = config.fq_flow_limit,
-		};
+		p = qdisc_fq_params_of(&config);
 		config_free(&config);
 		return qdisc_install_fq(sk, ifindex, ifname, &p);
 	}

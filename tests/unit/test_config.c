@@ -61,6 +61,7 @@ static void keys_are_read(void **state)
 				"queue_fix = no\n"
 				"horizon = 2s\n"
 				"fq_buckets_log = 12\n"
+				"fq_orphan_mask = 4294967295\n"
 				"pod_mark_mask = 0xffff0000\n");
 	struct bwm_config c;
 
@@ -75,6 +76,7 @@ static void keys_are_read(void **state)
 	assert_false(c.queue_fix);
 	assert_int_equal(c.pod_horizon_ns, 2000000000ULL);
 	assert_int_equal(c.fq_buckets_log, 12);
+	assert_int_equal(c.fq_orphan_mask, UINT32_MAX);
 	assert_int_equal(c.pod_mark_mask, 0xffff0000);
 	config_free(&c);
 	unlink(path);
@@ -101,6 +103,8 @@ static void bad_values_are_rejected(void **state)
 		"[datapath]\nhorizon = 10 parsecs\n",
 		"[datapath]\nhorizon = 1ns\n",          /* below the minimum */
 		"[datapath]\nfq_buckets_log = 40\n",
+		"[datapath]\nfq_orphan_mask = 0\n",
+		"[datapath]\nfq_orphan_mask = 4294967296\n",
 		"[bwm]\nmax_pods = -1\n",
 		"[bwm]\nmax_pods = 12abc\n",
 		"[bwm]\nlog_level = loud\n",
@@ -188,6 +192,7 @@ static void reference_file_is_the_defaults(void **state)
 	assert_int_equal(c.fq_buckets_log, d.fq_buckets_log);
 	assert_int_equal(c.fq_limit, d.fq_limit);
 	assert_int_equal(c.fq_flow_limit, d.fq_flow_limit);
+	assert_int_equal(c.fq_orphan_mask, d.fq_orphan_mask);
 	assert_int_equal(c.pod_interfaces, d.pod_interfaces);
 	assert_int_equal(c.pod_mark_mask, d.pod_mark_mask);
 	assert_int_equal(c.aqm, d.aqm);
