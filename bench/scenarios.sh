@@ -62,11 +62,12 @@ bulk() {
 		-t "$secs" -O "$omit" "${opts[@]}" --json >"$out.iperf3.json"
 }
 
-# The tools' timeouts: the run, a warm-up of at most 1 s, and a minute.
+# The tools' timeouts: the run (S1_TIME may have a fraction: rounded up),
+# a warm-up of at most 1 s, and a minute.
 s1() {
 	local mode=$1 netns
 	netns=$(for k in $S1_PODS; do printf '%s,' "$NS_PREFIX-pod$k"; done)
-	timeout $((S1_TIME + 62)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
+	timeout $((${S1_TIME%.*} + 63)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
 		--netns "${netns%,}" --size "$S1_SIZE" --time "$S1_TIME" --warmup "$WARMUP" \
 		--cdf "$R/$mode/s1.cdf" >"$R/$mode/s1.json"
 }
@@ -74,7 +75,7 @@ s1() {
 # The prober and sockperf on one flow, same message, same path.
 s1_crosscheck() {
 	local mode=$1
-	timeout $((S1_TIME + 62)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
+	timeout $((${S1_TIME%.*} + 63)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
 		--netns "$NS_PREFIX-pod1" --size "$PROBE_SIZE" --time "$S1_TIME" --warmup "$WARMUP" \
 		>"$R/$mode/s1-xcheck.json" &&
 		probe 1 "$S1_TIME" "$R/$mode/s1-xcheck"
