@@ -12,7 +12,7 @@ Raw layout (written by bench/guest.sh and bench/run):
   raw/<where>/results/<mode>/s2-{idle,load}.<round>.sockperf.txt, .csv,
                              s2-load.<round>.iperf3.json (S2)
   raw/<where>/results/<mode>/s3-*.iperf3.json   (S3)
-  raw/<where>/results/<mode>/s5-{idle,load}.<round>.json, .samples, .cdf
+  raw/<where>/results/<mode>/s5-{idle,load}.<round>.json, .samples
                              (rr_prober), s5-load.<round>.iperf3.json (S5)
   raw/<where>/results/<mode>/<run>.{before,after}.{qdisc,bwm}.json  counters
 """

@@ -133,7 +133,7 @@ rpc() {
 	timeout $((S5_TIME + 60)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
 		--netns "$NS_PREFIX-pod$k" --flows-per-ns "$S5_RPC_FLOWS" --size "$PROBE_SIZE" \
 		--rate "$S5_RPC_RATE" --poisson --seed "$seed" --time "$S5_TIME" --warmup "$WARMUP" \
-		--cdf "$out.cdf" --samples "$out.samples" >"$out.json"
+		--samples "$out.samples" >"$out.json"
 }
 
 # s5 MODE ROUND: the RPC flows alone, then beside the bulk flows. Each
