@@ -28,6 +28,10 @@
  *       is recorded. Prints one JSON object; --cdf writes "latency_us
  *       fraction" lines for plotting, --samples every round trip's
  *       latency_us, one a line in ascending order (for pooling runs).
+ *       The object also gives the CPU time the whole machine was busy
+ *       while it measured (/proc/stat), per transaction: at a load that
+ *       leaves the CPU idle part of the time, that is what the path costs
+ *       (bench S1).
  *
  * A namespace is entered with setns() only to create its socket: a socket
  * keeps the namespace it was made in, so one epoll loop drives them all.
@@ -68,6 +72,23 @@ struct samples {
 	uint64_t *ns;
 	size_t n, cap;
 };
+
+/* Busy CPU time over all CPUs, in clock ticks (USER_HZ), from /proc/stat's
+ * first line: user, nice, system, irq and softirq; not idle, iowait, or a
+ * hypervisor's steal. 0 if it cannot be read. */
+static uint64_t cpu_busy_ticks(void)
+{
+	unsigned long long user, nice, system, idle, iowait, irq, softirq;
+	FILE *f = fopen("/proc/stat", "re");
+	int fields;
+
+	if (!f)
+		return 0;
+	fields = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle,
+			&iowait, &irq, &softirq);
+	fclose(f);
+	return fields == 7 ? user + nice + system + irq + softirq : 0;
+}
 
 static uint64_t now_ns(void)
 {
@@ -243,7 +264,7 @@ static int flow_send(struct flow *f, const char *buf, size_t size)
 
 /* Sorts the samples, then prints the run's JSON object. */
 static void print_results(const struct flow *flows, size_t n, struct samples *s, double secs,
-			  size_t size, unsigned broken)
+			  size_t size, unsigned broken, double cpu_busy_s)
 {
 	uint64_t fmin = UINT64_MAX, fmax = 0;
 
@@ -266,6 +287,9 @@ static void print_results(const struct flow *flows, size_t n, struct samples *s,
 		       (double)s->ns[0] / 1000.0, sum / (double)s->n / 1000.0,
 		       percentile_us(s, 50), percentile_us(s, 90), percentile_us(s, 99),
 		       percentile_us(s, 99.9), (double)s->ns[s->n - 1] / 1000.0);
+		if (cpu_busy_s >= 0)
+			printf(", \"cpu_busy_s\": %.2f, \"cpu_us_per_transaction\": %.2f", cpu_busy_s,
+			       cpu_busy_s * 1e6 / (double)s->n);
 	}
 	printf("}\n");
 }
@@ -358,6 +382,7 @@ static int run_client(const struct client_options *o)
 	unsigned broken = 0;
 	int rc;
 	uint64_t t0, t_measure, t_end, period_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
+	uint64_t busy_at_measure = 0, busy_at_end;
 	int home_ns, efd;
 
 	if (parse_server(o->server, o->port, &addr, &addr_len) < 0) {
@@ -422,6 +447,8 @@ static int run_client(const struct client_options *o)
 
 		if (now >= t_end)
 			break;
+		if (now >= t_measure && !busy_at_measure)
+			busy_at_measure = cpu_busy_ticks();
 		/* --rate: the requests that are due go now; the next one due
 		 * sets the wake-up. */
 		for (size_t i = 0; period_ns && i < n; i++) {
@@ -482,7 +509,10 @@ static int run_client(const struct client_options *o)
 			}
 		}
 	}
-	print_results(flows, n, &samples, o->time_s, o->size, broken);
+	busy_at_end = cpu_busy_ticks();
+	print_results(flows, n, &samples, o->time_s, o->size, broken,
+		      busy_at_measure && busy_at_end ?
+		      (double)(busy_at_end - busy_at_measure) / (double)sysconf(_SC_CLK_TCK) : -1);
 	rc = samples.n ? 0 : 1;
 	if (write_latencies(o->cdf, &samples, CDF_POINTS) < 0 ||
 	    write_latencies(o->samples, &samples, 0) < 0)
