@@ -49,9 +49,18 @@ PORT_IPERF=5201
 # minimum is 14 bytes.
 PROBE_SIZE=64
 # S1's request and response: netperf TCP_RR's default, as in the published
-# comparison.
+# comparison. Its flows together offer S1_LOAD transactions a second,
+# Poisson arrivals, about half of what one vCPU does back to back: a load
+# that leaves the CPU idle part of the time, so that every mode does the
+# same transactions and the CPU time they took is each mode's cost.
+# Back to back, the figure measured the scheduler as much: the transaction
+# rate of mode none moved from 24 153 to 30 582 a second between runs of
+# the same code, and how many transactions the vCPU served per context
+# switch differed by mode (9 in none, 2.4 in bwm, one run; docs/design.md,
+# 2026-12-04).
 S1_SIZE=1
 S1_LIMIT=100M
+S1_LOAD=12800
 S2_LIMIT=100M
 S2_BULK_FLOWS=4
 # S5 (in S2's pod, at its limit): 32 RPC flows of 64-byte requests and
@@ -71,21 +80,18 @@ case $PROFILE in
 # seconds, 11 minutes; without the cross-check 218 guest seconds, 537 s
 # for bench/run (2026-12-01). S3 at 10 Mbit/s then went: 1 s of it is a
 # few GSO packets' worth. Its figures show that each mode works and
-# roughly how; the goals are judged on the full profile. S1 runs 0.5 s:
-# its back-to-back flows keep the vCPU busy all along, in 6 modes (about 2
-# busy guest seconds each at 1 s, 2026-12-03), where the other runs idle
-# in part.
-# S1_FLOWS: one vCPU reaches its transaction rate with a few flows; more
-# only queue for it. S3_RATES: 400 Mbit/s is well under the one vCPU's
-# ceiling; the full profile adds 1000. S2_HEAD: how long the bulk flows run
-# before the probe's first measured round trip (S2) or the RPC flows' start
-# (S5), so that those meet the queue they build, not their slow start.
+# roughly how; the goals are judged on the full profile. S1_FLOWS: the
+# flows S1_LOAD is shared by, one per pod. S3_RATES: 400 Mbit/s is well
+# under the one vCPU's ceiling; the full profile adds 1000. S2_HEAD: how
+# long the bulk flows run before the probe's first measured round trip (S2)
+# or the RPC flows' start (S5), so that those meet the queue they build,
+# not their slow start.
 # S2_TAIL: how much longer than the probe they run (its connection and
 # warm-up cross their queue first). S2_ROUNDS: the probe runs alone, then
 # under load, that many times in turn; the report gives each round and the
 # spread. S5_ROUNDS: the same for S5's RPC flows.
 short)
-	S1_FLOWS=4; S1_TIME=0.5; S2_TIME=1; S2_HEAD=1; S2_TAIL=1; S2_ROUNDS=2
+	S1_FLOWS=4; S1_TIME=1; S2_TIME=1; S2_HEAD=1; S2_TAIL=1; S2_ROUNDS=2
 	S5_ROUNDS=1; S3_TIME=1; S3_OMIT=1; S5_TIME=1; WARMUP=0.3
 	S3_RATES=100; S3_FLOWS=1 ;;
 full)
@@ -114,6 +120,7 @@ record_error() {
 # S2 and S5 too; 200+i carries S3's i-th rate, so that no limit changes
 # while a mode is up. The chain modes make their own (bench/modes.sh).
 S1_PODS=$(seq 1 "$S1_FLOWS")
+S1_RATE=$((S1_LOAD / S1_FLOWS))
 ALL_PODS="$S1_PODS $(for rate in $S3_RATES; do s3_pod routed "$rate"; done)"
 
 pod_addr() {
@@ -126,7 +133,7 @@ write_env() {
 	cat >"$R/env-guest.json" <<EOF
 {"kernel": "$(uname -r)", "cores": $(nproc), "mem_kib": $mem, "profile": "$PROFILE",
  "modes": "$MODES", "s1_flows": $S1_FLOWS, "s1_size": $S1_SIZE, "s1_time_s": $S1_TIME,
- "s1_limit_mbit": ${S1_LIMIT%M}, "s2_time_s": $S2_TIME, "s2_limit_mbit": ${S2_LIMIT%M},
+ "s1_limit_mbit": ${S1_LIMIT%M}, "s1_load": $S1_LOAD, "s2_time_s": $S2_TIME, "s2_limit_mbit": ${S2_LIMIT%M},
  "s2_bulk_flows": $S2_BULK_FLOWS, "s2_head_s": $S2_HEAD, "s2_tail_s": $S2_TAIL,
  "s2_rounds": $S2_ROUNDS, "probe_size": $PROBE_SIZE, "s3_time_s": $S3_TIME,
  "s3_omit_s": $S3_OMIT, "s3_rates_mbit": [${S3_RATES// /, }], "s3_flows": [${S3_FLOWS// /, }],

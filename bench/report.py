@@ -371,22 +371,27 @@ def collect(out, modes):
 
 
 def s1_cost_table(w, data, modes):
-    """S1 against mode none: with the limit not binding, on one vCPU, what
-    each shaper's work costs in transactions and in the tail."""
+    """S1 against mode none: with the limit not binding and the same
+    transactions offered to every mode, what each shaper's work costs in
+    CPU time and in the tail."""
     base = data["modes"].get("none", {}).get("s1")
     rows = [(m, data["modes"][m]["s1"]) for m in modes
             if m != "none" and data["modes"][m].get("s1")]
-    if not base or not base.get("tps") or not base.get("p99_us") or not rows:
+    if not base or not base.get("cpu_us_per_transaction") or not base.get("p99_us") or not rows:
         return
     w("")
-    w("S1 against mode none (the limit does not bind; on one vCPU this is each shaper's CPU "
-      "cost): none does %s transactions/s, p99 %s us." % (fmt(base["tps"]), fmt(base["p99_us"])))
+    w("S1 against mode none (the limit does not bind; every mode is offered the same "
+      "transactions, and the CPU time they took, the whole VM's, is each shaper's cost): "
+      "none does %s transactions/s at %s us of CPU each, p99 %s us." % (
+          fmt(base["tps"]), fmt(base["cpu_us_per_transaction"], "%.2f"), fmt(base["p99_us"])))
     w("")
-    w("| mode | trans/s vs none | p99 vs none |")
-    w("|---|---:|---:|")
+    w("| mode | CPU us per transaction | vs none | p99 vs none |")
+    w("|---|---:|---:|---:|")
     for mode, s1 in rows:
-        w("| %s | %s | %s |" % (
-            mode, fmt(s1.get("tps") and (s1["tps"] / base["tps"] - 1) * 100, "%+.1f%%"),
+        cpu = s1.get("cpu_us_per_transaction")
+        w("| %s | %s | %s | %s |" % (
+            mode, fmt(cpu, "%.2f"),
+            fmt(cpu and (cpu / base["cpu_us_per_transaction"] - 1) * 100, "%+.1f%%"),
             fmt(s1.get("p99_us") and (s1["p99_us"] / base["p99_us"] - 1) * 100, "%+.1f%%")))
 
 
@@ -519,13 +524,15 @@ def markdown(data, modes):
               env.get("host_load_1min_max", "?")))
     w("")
     w("Latencies are round trips in us. S1: %s flows, each from its own pod limited to %s "
-      "Mbit/s, %s-byte request/response (rr_prober), %s s. S2: sockperf TCP ping-pong "
+      "Mbit/s, %s-byte request/response (rr_prober), %s transactions/s in all (Poisson "
+      "arrivals), %s s. S2: sockperf TCP ping-pong "
       "(%s bytes) from a %s Mbit/s pod, alone and beside %s bulk iperf3 flows of the same pod, "
       "%s s each, in %s alternating rounds. "
       "S3: iperf3 goodput over IPv6, %s s after %s s of warm-up; TCP/IPv6 headers cap "
       "goodput at %.1f%% of a limit counted in wire bytes. Drops: packets dropped by the shapers "
       "(qdiscs of the node, bwm's horizon); retrans: TCP retransmissions." %
-      (env.get("s1_flows"), env.get("s1_limit_mbit"), env.get("s1_size"), env.get("s1_time_s"),
+      (env.get("s1_flows"), env.get("s1_limit_mbit"), env.get("s1_size"), env.get("s1_load"),
+       env.get("s1_time_s"),
        env.get("probe_size"), env.get("s2_limit_mbit"), env.get("s2_bulk_flows"),
        env.get("s2_time_s"), env.get("s2_rounds"), env.get("s3_time_s"), env.get("s3_omit_s"),
        TCP6_CEILING * 100))

@@ -3,7 +3,8 @@
 # The benchmark's scenarios, sourced by bench/guest.sh; each writes its
 # tools' raw output under $R/<mode>/ for bench/report.py:
 #
-#   S1  many request/response flows, one per pod (rr_prober, back to back)
+#   S1  many request/response flows, one per pod, at a fixed load (rr_prober,
+#       Poisson arrivals): latency and CPU time per transaction
 #   S2  a ping-pong probe from one pod, alone, then beside bulk flows of the
 #       same pod, in alternating rounds
 #   S3  goodput at several limits, 1 and 8 flows, from the pod and to it
@@ -69,7 +70,7 @@ s1() {
 	netns=$(for k in $S1_PODS; do printf '%s,' "$NS_PREFIX-pod$k"; done)
 	timeout $((${S1_TIME%.*} + 63)) "$PROBER" client --server "$SERVER" --port "$PORT_RR" \
 		--netns "${netns%,}" --size "$S1_SIZE" --time "$S1_TIME" --warmup "$WARMUP" \
-		--cdf "$R/$mode/s1.cdf" >"$R/$mode/s1.json"
+		--rate "$S1_RATE" --poisson --cdf "$R/$mode/s1.cdf" >"$R/$mode/s1.json"
 }
 
 # The prober and sockperf on one flow, same message, same path.

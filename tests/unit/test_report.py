@@ -171,21 +171,22 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| 100 Mbit/s | 1 | 90.0% (0, 30) | 95.0% (4, 2) |", md)
 
     def test_s1_against_none(self):
-        """S1's cost table: each mode's transactions and p99 against none's,
-        and no limit shown for the modes without one."""
+        """S1's cost table: each mode's CPU time per transaction and p99
+        against none's, and no limit shown for the modes without one."""
         res = os.path.join(self.out, "raw", self.WHERE, "results")
-        for mode, tps, p99 in (("none", 25000.0, 1300.0), ("fq-only", 24000.0, 1365.0),
-                               ("bwm", 23000.0, 1560.0)):
+        for mode, cpu, p99 in (("none", 40.0, 300.0), ("fq-only", 41.6, 315.0),
+                               ("bwm", 43.2, 360.0)):
             write(os.path.join(res, mode, "s1.json"), json.dumps(
-                {"flows": 32, "size": 1, "tps": tps, "p50_us": 1000.0, "p90_us": 1100.0,
-                 "p99_us": p99, "p999_us": 1700.0}))
+                {"flows": 32, "size": 1, "tps": 12800.0, "p50_us": 80.0, "p90_us": 110.0,
+                 "p99_us": p99, "p999_us": 700.0, "cpu_busy_s": cpu * 0.128,
+                 "cpu_us_per_transaction": cpu}))
             counters(res, mode, "s1", 0, 0)
         modes = ["none", "fq-only", "bwm"]
         md = report.markdown(report.collect(self.out, modes), modes)
-        self.assertIn("| S1 RR x32 | fq-only | 1000 | 1100 | 1365 | 1700 | 24000 | | - |", md)
-        self.assertIn("none does 25000 transactions/s, p99 1300 us.", md)
-        self.assertIn("| fq-only | -4.0% | +5.0% |", md)
-        self.assertIn("| bwm | -8.0% | +20.0% |", md)
+        self.assertIn("| S1 RR x32 | fq-only | 80 | 110 | 315 | 700 | 12800 | | - |", md)
+        self.assertIn("none does 12800 transactions/s at 40.00 us of CPU each, p99 300 us.", md)
+        self.assertIn("| fq-only | 41.60 | +4.0% | +5.0% |", md)
+        self.assertIn("| bwm | 43.20 | +8.0% | +20.0% |", md)
 
     def test_markdown_tables(self):
         data = report.collect(self.out, ["bwm"])
