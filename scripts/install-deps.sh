@@ -14,7 +14,7 @@ packages="
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libnl-3-dev libnl-route-3-dev libiniparser-dev libsystemd-dev libcmocka-dev libjansson-dev
 	iproute2 iputils-ping curl ethtool iperf3 sockperf containernetworking-plugins gnuplot-nox jq wireguard-tools
-	qemu-system-x86 busybox-static kmod cpio valgrind systemd procps
+	qemu-system-x86 busybox-static kmod cpio xz-utils valgrind systemd procps
 "
 
 missing=""
