@@ -29,9 +29,9 @@
  *       fraction" lines for plotting, --samples every round trip's
  *       latency_us, one a line in ascending order (for pooling runs).
  *       The object also gives the CPU time the whole machine was busy
- *       while it measured (/proc/stat), per transaction: at a load that
- *       leaves the CPU idle part of the time, that is what the path costs
- *       (bench S1).
+ *       while it measured (elapsed time on every CPU less their idle time,
+ *       /proc/stat), per transaction: at a load that leaves the CPU idle
+ *       part of the time, that is what the path costs (bench S1).
  *
  * A namespace is entered with setns() only to create its socket: a socket
  * keeps the namespace it was made in, so one epoll loop drives them all.
@@ -73,29 +73,52 @@ struct samples {
 	size_t n, cap;
 };
 
-/* Busy CPU time over all CPUs, in clock ticks (USER_HZ), from /proc/stat's
- * first line: user, nice, system, irq and softirq; not idle, iowait, or a
- * hypervisor's steal. 0 if it cannot be read. */
-static uint64_t cpu_busy_ticks(void)
-{
-	unsigned long long user, nice, system, idle, iowait, irq, softirq;
-	FILE *f = fopen("/proc/stat", "re");
-	int fields;
-
-	if (!f)
-		return 0;
-	fields = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle,
-			&iowait, &irq, &softirq);
-	fclose(f);
-	return fields == 7 ? user + nice + system + irq + softirq : 0;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The CPU time all CPUs spent idle (or waiting for I/O), in clock ticks
+ * (USER_HZ), from /proc/stat's first line; -1 if it cannot be read. A
+ * tickless kernel times idle spells exactly (get_idle_time()), where the
+ * busy fields are sampled once a tick: 1000 ticks at half load leave
+ * those about 1.6% off, run to run. */
+static long long cpu_idle_ticks(void)
+{
+	unsigned long long user, nice, system, idle, iowait;
+	FILE *f = fopen("/proc/stat", "re");
+	int fields;
+
+	if (!f)
+		return -1;
+	fields = fscanf(f, "cpu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait);
+	fclose(f);
+	return fields == 5 ? (long long)(idle + iowait) : -1;
+}
+
+/* A point to measure busy CPU time from: when, and the idle time by then. */
+struct cpu_mark {
+	uint64_t at_ns;
+	long long idle_ticks;
+};
+
+static struct cpu_mark cpu_mark_now(void)
+{
+	return (struct cpu_mark){ .at_ns = now_ns(), .idle_ticks = cpu_idle_ticks() };
+}
+
+/* The CPU seconds all online CPUs were busy between two marks; -1 unknown. */
+static double cpu_busy_s(struct cpu_mark from, struct cpu_mark to)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (from.idle_ticks < 0 || to.idle_ticks < 0 || cpus < 1)
+		return -1;
+	return (double)(to.at_ns - from.at_ns) / 1e9 * (double)cpus -
+	       (double)(to.idle_ticks - from.idle_ticks) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int samples_add(struct samples *s, uint64_t v)
@@ -264,7 +287,7 @@ static int flow_send(struct flow *f, const char *buf, size_t size)
 
 /* Sorts the samples, then prints the run's JSON object. */
 static void print_results(const struct flow *flows, size_t n, struct samples *s, double secs,
-			  size_t size, unsigned broken, double cpu_busy_s)
+			  size_t size, unsigned broken, double busy_s)
 {
 	uint64_t fmin = UINT64_MAX, fmax = 0;
 
@@ -287,9 +310,9 @@ static void print_results(const struct flow *flows, size_t n, struct samples *s,
 		       (double)s->ns[0] / 1000.0, sum / (double)s->n / 1000.0,
 		       percentile_us(s, 50), percentile_us(s, 90), percentile_us(s, 99),
 		       percentile_us(s, 99.9), (double)s->ns[s->n - 1] / 1000.0);
-		if (cpu_busy_s >= 0)
-			printf(", \"cpu_busy_s\": %.2f, \"cpu_us_per_transaction\": %.2f", cpu_busy_s,
-			       cpu_busy_s * 1e6 / (double)s->n);
+		if (busy_s >= 0)
+			printf(", \"cpu_busy_s\": %.3f, \"cpu_us_per_transaction\": %.2f", busy_s,
+			       busy_s * 1e6 / (double)s->n);
 	}
 	printf("}\n");
 }
@@ -382,7 +405,7 @@ static int run_client(const struct client_options *o)
 	unsigned broken = 0;
 	int rc;
 	uint64_t t0, t_measure, t_end, period_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
-	uint64_t busy_at_measure = 0, busy_at_end;
+	struct cpu_mark measure_from = { 0 };
 	int home_ns, efd;
 
 	if (parse_server(o->server, o->port, &addr, &addr_len) < 0) {
@@ -447,8 +470,8 @@ static int run_client(const struct client_options *o)
 
 		if (now >= t_end)
 			break;
-		if (now >= t_measure && !busy_at_measure)
-			busy_at_measure = cpu_busy_ticks();
+		if (now >= t_measure && !measure_from.at_ns)
+			measure_from = cpu_mark_now();
 		/* --rate: the requests that are due go now; the next one due
 		 * sets the wake-up. */
 		for (size_t i = 0; period_ns && i < n; i++) {
@@ -509,10 +532,8 @@ static int run_client(const struct client_options *o)
 			}
 		}
 	}
-	busy_at_end = cpu_busy_ticks();
 	print_results(flows, n, &samples, o->time_s, o->size, broken,
-		      busy_at_measure && busy_at_end ?
-		      (double)(busy_at_end - busy_at_measure) / (double)sysconf(_SC_CLK_TCK) : -1);
+		      measure_from.at_ns ? cpu_busy_s(measure_from, cpu_mark_now()) : -1);
 	rc = samples.n ? 0 : 1;
 	if (write_latencies(o->cdf, &samples, CDF_POINTS) < 0 ||
 	    write_latencies(o->samples, &samples, 0) < 0)
