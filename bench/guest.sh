@@ -54,10 +54,10 @@ PROBE_SIZE=64
 # that leaves the CPU idle part of the time, so that every mode does the
 # same transactions and the CPU time they took is each mode's cost.
 # Back to back, the figure measured the scheduler as much: the transaction
-# rate of mode none moved from 24 153 to 30 582 a second between runs of
-# the same code, and how many transactions the vCPU served per context
-# switch differed by mode (9 in none, 2.4 in bwm, one run; docs/design.md,
-# 2026-12-04).
+# rate of mode none moved from 25 962 to 30 582 a second between runs
+# (2026-12-02, 12-04), and how many transactions the vCPU served per
+# context switch differed by mode (9 in none, 2.4 in bwm, one run;
+# docs/design.md).
 S1_SIZE=1
 S1_LIMIT=100M
 S1_LOAD=12800
