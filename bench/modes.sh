@@ -3,7 +3,9 @@
 # The benchmark's modes, sourced by bench/guest.sh: how each one shapes a
 # pod's egress, set up and torn down in the topology guest.sh built.
 #
-#   none               nothing shapes
+#   none               nothing shapes; up0 has a NIC's qdiscs (nic_qdiscs, below:
+#                      mq with fq_codel per TX queue), as in every mode until
+#                      bwmd replaces them
 #   fq-only            nothing shapes; the qdiscs bwm puts in place (mq with
 #                      one fq per TX queue on the uplink, fq on each pod's
 #                      interface) and no program: what fq itself costs, which
@@ -243,17 +245,37 @@ bwm_pods_are() {
 	[ "$(bwm_pod_count)" = "$1" ]
 }
 
+# --- the uplink as a NIC -------------------------------------------------------
+
+# nic_qdiscs: up0 stands for the node's NIC, but a veth has no qdisc
+# (IFF_NO_QUEUE: noqueue), which no NIC has. A multiqueue NIC gets mq with
+# one copy of the kernel's default qdisc per TX queue, and Debian 12's
+# kernels default to fq_codel (CONFIG_DEFAULT_NET_SCH="fq_codel"; Debian's
+# systemd ships no default_qdisc sysctl). Every mode starts from that:
+# without it "none" would be a node without the qdisc layer, and fq would
+# be charged for all of it rather than for what it costs above fq_codel.
+# tc's defaults for fq_codel's parameters, as the kernel's default is.
+nic_qdiscs() {
+	uplink_mq_of fq_codel
+}
+
+# uplink_mq_of KIND: mq at up0's root, a KIND qdisc per TX queue.
+uplink_mq_of() {
+	local kind=$1 q txq
+	txq=$(in_node ls /sys/class/net/up0/queues | grep -c '^tx-')
+	in_node tc qdisc replace dev up0 root handle 1: mq || return 1
+	for q in $(seq "$txq"); do
+		in_node tc qdisc replace dev up0 parent "1:$(printf '%x' "$q")" "$kind" || return 1
+	done
+}
+
 # --- fq-only -------------------------------------------------------------------
 
 # fq_only_up: the roots bwmd installs, with tc's defaults for fq's
 # parameters (bwm's differ in limits, which S1's packets never reach).
 fq_only_up() {
-	local k q txq
-	txq=$(in_node ls /sys/class/net/up0/queues | grep -c '^tx-')
-	in_node tc qdisc replace dev up0 root handle 1: mq || return 1
-	for q in $(seq "$txq"); do
-		in_node tc qdisc replace dev up0 parent "1:$(printf '%x' "$q")" fq || return 1
-	done
+	local k
+	uplink_mq_of fq || return 1
 	for k in $ALL_PODS; do
 		in_node tc qdisc replace dev "pod${k}h" root fq || return 1
 	done
@@ -261,7 +283,7 @@ fq_only_up() {
 
 fq_only_down() {
 	local k rc=0
-	in_node tc qdisc del dev up0 root || rc=1
+	nic_qdiscs || rc=1
 	for k in $ALL_PODS; do
 		in_node tc qdisc del dev "pod${k}h" root || rc=1
 	done
@@ -272,6 +294,7 @@ fq_only_down() {
 
 mode_up() {
 	local mode=$1
+	nic_qdiscs || return 1
 	case $mode in
 	none|paced) ;;
 	fq-only) fq_only_up ;;

@@ -35,7 +35,8 @@ MODE_COLOURS = {"none": "#555555", "fq-only": "#999999", "paced": "#000000",
                 "bwm": "#009e73", "bwm-cni": "#56b4e9"}
 # What each mode is, for the report (bench/modes.sh has the details).
 MODE_LABELS = {
-    "none": "nothing shapes",
+    "none": "nothing shapes; the uplink has what Debian 12 gives a NIC (mq with fq_codel "
+            "per TX queue), as in every mode that is not bwm's",
     "fq-only": "nothing shapes; the qdiscs bwm puts in place (mq with fq per TX queue on the "
                "uplink, fq on each pod's interface), no program: what fq itself costs (S1 only)",
     "paced": "nothing shapes; the bulk senders pace themselves to the limit "
