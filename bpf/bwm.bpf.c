@@ -505,7 +505,8 @@ int bwm_egress_l3(struct __sk_buff *skb)
  * bridged pod), which bwmd sets up like an uplink (bwm/podlinks.c).
  *
  * bwm_frompod_*, at tc ingress (traffic from the pod), top to bottom:
- *   1. the pod is the one whose interface this is (bwm_pod_by_ifindex);
+ *   1. the pod is the one whose interface this is (the filter's classid,
+ *      else bwm_pod_by_ifindex);
  *   2. count what it sends (packets, bytes, GSO segments): set against the
  *      segments its egress clock charged on any device, this tells what
  *      escaped the limit (bwmctl status, bwmd's warning);
@@ -545,10 +546,27 @@ static __always_inline __u32 link_flags(__u32 pod, __u32 ifindex)
 	return link && link->ifindex == ifindex ? link->flags : 0;
 }
 
-static __always_inline __u32 pod_of_interface(__u32 ifindex)
+/*
+ * The pod whose host-side interface this is: the id in the filter's
+ * classid (skb->tc_classid is its minor: the kernel keeps 16 bits) if
+ * bwm_pod_links confirms this interface is that pod's (a filter another
+ * bwmd left behind, or one whose pod went, is not), else
+ * bwm_pod_by_ifindex (a filter attached without a classid, which reads 0,
+ * or before the pod's link was written). The classid saves a hash lookup
+ * per packet (issue 14, docs/design.md).
+ */
+static __always_inline __u32 pod_of_interface(const struct __sk_buff *skb)
 {
-	__u32 *pod = bpf_map_lookup_elem(&bwm_pod_by_ifindex, &ifindex);
+	__u32 id = skb->tc_classid, ifindex = skb->ifindex;
+	const struct bwm_pod_link *link;
+	__u32 *pod;
 
+	if (id) {
+		link = bpf_map_lookup_elem(&bwm_pod_links, &id);
+		if (link && link->ifindex == ifindex)
+			return id;
+	}
+	pod = bpf_map_lookup_elem(&bwm_pod_by_ifindex, &ifindex);
 	return pod ? *pod : 0;
 }
 
@@ -568,7 +586,7 @@ static __always_inline int from_pod(struct __sk_buff *skb, __u32 l2_len)
 {
 	const struct bwm_settings *s = settings();
 	struct bwm_pod_link_counters *c;
-	__u32 pod = pod_of_interface(skb->ifindex);
+	__u32 pod = pod_of_interface(skb);
 	struct l3 l3;
 
 	if (!pod || !s)
@@ -603,7 +621,7 @@ static __always_inline int is_group_frame(struct __sk_buff *skb, __u32 l2_len)
 static __always_inline int to_pod(struct __sk_buff *skb, __u32 l2_len)
 {
 	const struct bwm_settings *s = settings();
-	__u32 pod = pod_of_interface(skb->ifindex), sender;
+	__u32 pod = pod_of_interface(skb), sender;
 	__u64 arrived = skb->tstamp, sender_departure = 0;
 	struct l3 l3;
 	int shape, verdict;

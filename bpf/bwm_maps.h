@@ -132,6 +132,15 @@ struct bwm_pod_meta {
 #define BWM_LINK_SHAPE      (1U << 0)  /* an EDT qdisc (fq) there: packets to the pod may be stamped */
 #define BWM_LINK_OWN_ADDRS  (1U << 1)  /* the pod lists its addresses: other sources are spoofed */
 
+/* The classid of the filters bwmd attaches at a pod's interface (issue 14):
+ * TC_H_MAKE(BWM_POD_CLASSID_MAJOR << 16, pod id), "flowid b3d:<id>" in tc's
+ * words. cls_bpf writes its minor into skb->tc_classid (16 bits in struct
+ * qdisc_skb_cb) before it runs the program (net/sched/cls_bpf.c,
+ * cls_bpf_classify()), so the program has the pod's id without a hash
+ * lookup; bwm_pod_links confirms it. max_pods (at most 65535) keeps ids
+ * within the minor; the major is for people reading tc's output. */
+#define BWM_POD_CLASSID_MAJOR 0x0b3dU
+
 struct bwm_pod_link {
 	__u32 ifindex;            /* the interface the flags are about; 0: none */
 	__u32 flags;              /* BWM_LINK_* */

@@ -6,8 +6,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -19,6 +23,7 @@
 #include "bwm.skel.h"
 #include "log.h"
 #include "mark.h"
+#include "nl_request.h"
 #include "pod_counters.h"
 #include "util.h"
 
@@ -297,6 +302,60 @@ static int attach_at(int ifindex, const char *ifname, enum bpf_tc_attach_point w
 	return 0;
 }
 
+/*
+ * attach_at() for a pod's interface: the filter bpf_tc_attach() makes
+ * (direct action, bwm's handle and priority, replacing bwm's older one;
+ * its name as libbpf gives it), and the classid that carries the pod's id
+ * (bwm_maps.h), which libbpf 1.1's bpf_tc_opts cannot carry. clsact is
+ * made by bpf_tc_hook_create(), as for the uplink.
+ */
+static int attach_pod_filter(struct nl_sock *sk, int ifindex, const char *ifname,
+			     enum bpf_tc_attach_point where, int prog_fd, uint32_t pod,
+			     bool *ret_created_clsact)
+{
+	_cleanup_(nl_msg_freep) struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWTFILTER, NLM_F_CREATE);
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_handle = BWM_TC_HANDLE,
+		.tcm_parent = TC_H_MAKE(TC_H_CLSACT,
+					where == BPF_TC_INGRESS ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS),
+		.tcm_info = TC_H_MAKE(BWM_TC_PRIORITY << 16, htons(ETH_P_ALL)),
+	};
+	struct bpf_prog_info info = {};
+	uint32_t info_len = sizeof(info);
+	char name[BPF_OBJ_NAME_LEN + 16], extack[256];
+	struct bpf_tc_hook hook;
+	struct nlattr *opts;
+	int r;
+
+	if (pod > 0xffff)
+		return log_error_errno(ERANGE, "Pod id %u does not fit a classid", pod);
+	r = bpf_obj_get_info_by_fd(prog_fd, &info, &info_len);
+	if (r < 0)
+		return log_error_errno(errno, "Failed to read the %s program's id: %m", hook_name(where));
+	snprintf(name, sizeof(name), "%s:[%u]", info.name, info.id);
+	tc_hook(&hook, ifindex, where);
+	r = bpf_tc_hook_create(&hook);
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
+	*ret_created_clsact |= r == 0;
+	if (!msg || nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, TCA_KIND, "bpf") < 0 || !(opts = nla_nest_start(msg, TCA_OPTIONS)) ||
+	    nla_put_u32(msg, TCA_BPF_FD, (uint32_t)prog_fd) < 0 ||
+	    nla_put_string(msg, TCA_BPF_NAME, name) < 0 ||
+	    nla_put_u32(msg, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT) < 0 ||
+	    nla_put_u32(msg, TCA_BPF_CLASSID, TC_H_MAKE(BWM_POD_CLASSID_MAJOR << 16, pod)) < 0)
+		return log_error_errno(ENOMEM, "Pod interface '%s': failed to build the filter request: %m",
+				       ifname);
+	nla_nest_end(msg, opts);
+	r = nl_request(sk, msg, NULL, NULL, extack, sizeof(extack));
+	if (r < 0)
+		return log_error_errno(r, "Failed to attach the %s program to '%s': %m%s%s",
+				       hook_name(where), ifname, *extack ? ": " : "", extack);
+	return 0;
+}
+
 static int detach_at(int ifindex, const char *ifname, enum bpf_tc_attach_point where)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = BWM_TC_HANDLE, .priority = BWM_TC_PRIORITY);
@@ -318,17 +377,17 @@ int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l
 	return attach_at(ifindex, ifname, BPF_TC_EGRESS, datapath_prog_fd(dp, l3), ret_created_clsact);
 }
 
-int datapath_attach_pod(struct datapath *dp, int ifindex, const char *ifname, bool l3,
-			bool *ret_created_clsact)
+int datapath_attach_pod(struct datapath *dp, struct nl_sock *sk, int ifindex, const char *ifname,
+			bool l3, uint32_t pod, bool *ret_created_clsact)
 {
 	int r;
 
 	*ret_created_clsact = false;
-	r = attach_at(ifindex, ifname, BPF_TC_INGRESS, datapath_pod_prog_fd(dp, false, l3),
-		      ret_created_clsact);
+	r = attach_pod_filter(sk, ifindex, ifname, BPF_TC_INGRESS, datapath_pod_prog_fd(dp, false, l3),
+			      pod, ret_created_clsact);
 	if (r >= 0)
-		r = attach_at(ifindex, ifname, BPF_TC_EGRESS, datapath_pod_prog_fd(dp, true, l3),
-			      ret_created_clsact);
+		r = attach_pod_filter(sk, ifindex, ifname, BPF_TC_EGRESS,
+				      datapath_pod_prog_fd(dp, true, l3), pod, ret_created_clsact);
 	return r;
 }
 

@@ -17,6 +17,8 @@
 #include "bwm_maps.h"
 #include "podplan.h"
 
+struct nl_sock;
+
 struct datapath;
 
 struct datapath_options {
@@ -50,9 +52,11 @@ int datapath_attach(struct datapath *dp, int ifindex, const char *ifname, bool l
 int datapath_detach(int ifindex, const char *ifname);
 /* Issue 16: a pod's host-side interface, both hooks: the program that
  * identifies the pod at ingress, the one that shapes what goes to it at
- * egress (each replacing an older bwm program atomically). */
-int datapath_attach_pod(struct datapath *dp, int ifindex, const char *ifname, bool l3,
-			bool *ret_created_clsact);
+ * egress (each replacing an older bwm program atomically). Their filters'
+ * classid carries pod, the interface's pod id (issue 14, bwm_maps.h); sk
+ * is a NETLINK_ROUTE socket. */
+int datapath_attach_pod(struct datapath *dp, struct nl_sock *sk, int ifindex, const char *ifname,
+			bool l3, uint32_t pod, bool *ret_created_clsact);
 int datapath_detach_pod(int ifindex, const char *ifname);
 /* Removes the clsact qdisc of ifindex (the caller checked it is bwm's and empty). */
 int datapath_remove_clsact(int ifindex, const char *ifname);

@@ -88,7 +88,8 @@ static void setup(struct podlinks *pl, const struct uplink_env *env, const struc
 		return;
 	}
 	shape = setup_shaping(env, w);
-	r = datapath_attach_pod(env->dp, w->ifindex, w->ifname, l3, &created_clsact);
+	r = datapath_attach_pod(env->dp, env->sk, w->ifindex, w->ifname, l3, w->pod,
+				&created_clsact);
 	if (r < 0) {
 		if (shape && env->config->qdisc == BWM_QDISC_FQ)
 			managed_link_restore_qdisc(env->sk, env->config, &podlink_kind, w->ifindex, w->ifname);
@@ -103,6 +104,19 @@ static void setup(struct podlinks *pl, const struct uplink_env *env, const struc
 	log_info("Pod interface '%s' (ifindex %d): programs attached, %s", w->ifname, w->ifindex,
 		 !shape ? "not shaping" : env->config->qdisc == BWM_QDISC_FQ ? "fq installed" :
 		 "qdisc left alone");
+}
+
+/* A new pod on the interface: its filters' classid names it (bwm_maps.h).
+ * Until they do, the programs find it by bwm_pod_by_ifindex. */
+static void reattach(const struct uplink_env *env, const struct podlink_want *w)
+{
+	bool l3 = false, created_clsact = false;
+
+	if (netlink_link_is_l3(env->sk, w->ifindex, &l3) < 0 ||
+	    datapath_attach_pod(env->dp, env->sk, w->ifindex, w->ifname, l3, w->pod,
+				&created_clsact) < 0)
+		log_warning("Pod interface '%s': its filters still name its previous pod; the pod is "
+			    "found by its interface instead", w->ifname);
 }
 
 /* The pod's flags go, unless the id has another interface by now. */
@@ -180,8 +194,10 @@ void podlinks_apply(struct podlinks *pl, const struct uplink_env *env,
 			continue;
 		}
 		next[kept] = *old;
-		if (old->attached && old->pod != w->pod)
+		if (old->attached && old->pod != w->pod) {
 			clear_link(env, old);
+			reattach(env, w);
+		}
 		if (old->attached) {
 			struct bwm_pod_link link = link_of(w, old->link.flags & BWM_LINK_SHAPE);
 

@@ -82,6 +82,45 @@ wait_for 5 pod_field_at_least routed-1 from_pod.packets 3 ||
 	fail "routed-1: its interface counted $(pod_field routed-1 from_pod.packets) packets"
 echo "ok: counted at its interface without fq as with it"
 
+# Issue 14: the filters' classid carries the pod's id, and the programs
+# use it: with the interface's entry gone from bwm_pod_by_ifindex, the
+# pod is still found (the maps are put back afterwards, as bwmd wrote them).
+id=$(pod_field routed-1 id)
+classid=$(printf 'b3d:%x' "$id")
+for hook in ingress egress; do
+	has "flowid $classid " in_node tc filter show dev pod1h "$hook" ||
+		fail "pod1h $hook: no flowid (classid) $classid: $(in_node tc filter show dev pod1h "$hook")"
+done
+ifindex_key=$(printf '%08x' "$(in_node cat /sys/class/net/pod1h/ifindex)" |
+	sed -E 's/(..)(..)(..)(..)/0x\4 0x\3 0x\2 0x\1/')
+id_value=$(printf '%08x' "$id" | sed -E 's/(..)(..)(..)(..)/0x\4 0x\3 0x\2 0x\1/')
+# shellcheck disable=SC2086  # the bytes are separate words
+bpftool map delete pinned "$PIN_DIR/bwm_pod_by_ifindex" key $ifindex_key ||
+	fail "could not remove pod1h from bwm_pod_by_ifindex"
+before=$(pod_field routed-1 from_pod.packets)
+ip netns exec "$NS_pod1" ping -c 3 -i 0.05 -W 1 198.18.1.1 >/dev/null || fail "pod1 cannot reach its gateway by classid"
+wait_for 5 pod_field_at_least routed-1 from_pod.packets $((before + 3)) ||
+	fail "routed-1: by classid alone its interface counted $(pod_field routed-1 from_pod.packets) packets (before: $before)"
+# A classid that bwm_pod_links does not confirm (it names another
+# interface for the id: a filter a pod left behind) finds no pod.
+# shellcheck disable=SC2086
+links_value=$(bpftool -j map lookup pinned "$PIN_DIR/bwm_pod_links" key $id_value | jq -r '.value | join(" ")')
+# shellcheck disable=SC2086
+bpftool map update pinned "$PIN_DIR/bwm_pod_links" key $id_value value 0xff 0xff 0 0 0 0 0 0 ||
+	fail "could not point the pod's link elsewhere"
+before=$(pod_field routed-1 from_pod.packets)
+ip netns exec "$NS_pod1" ping -c 3 -i 0.05 -W 1 198.18.1.1 >/dev/null || fail "pod1 cannot reach its gateway"
+sleep 0.5
+[ "$(pod_field routed-1 from_pod.packets)" = "$before" ] ||
+	fail "routed-1: found by a classid its link does not confirm ($before -> $(pod_field routed-1 from_pod.packets) packets)"
+# shellcheck disable=SC2086
+bpftool map update pinned "$PIN_DIR/bwm_pod_links" key $id_value value $links_value ||
+	fail "could not put the pod's link back"
+# shellcheck disable=SC2086
+bpftool map update pinned "$PIN_DIR/bwm_pod_by_ifindex" key $ifindex_key value $id_value ||
+	fail "could not put pod1h back into bwm_pod_by_ifindex"
+echo "ok: the filters carry the pod's id ($classid), which finds the pod alone, if its link confirms it"
+
 echo "== an interface that appears later is set up; one that vanishes is forgotten"
 topo_pod_routed 5
 wait_for 10 attached pod5h || fail "pod5h: not set up when it appeared: $(snapshot pod5h)"
@@ -114,6 +153,17 @@ wait_for 10 unchanged pod2h || fail "pod2h not restored:"$'\n'"$(cat "$TMP/befor
 pod_file routed-2 kubernetes.io/ingress-bandwidth=5M bwm.io/interface=pod2h
 wait_for 10 attached pod2h || fail "pod2h: not set up again"
 echo "ok: restored, and set up again"
+
+echo "== another pod on the same interface: its filters name the new pod"
+mv "$PODS_DIR/routed-2" "$PODS_DIR/routed-2b"
+wait_for 10 pod_field routed-2b id >/dev/null || fail "routed-2b: not enforced"
+classid=$(printf 'b3d:%x' "$(pod_field routed-2b id)")
+wait_for 10 has "flowid $classid " in_node tc filter show dev pod2h ingress ||
+	fail "pod2h: filters do not name routed-2b ($classid): $(in_node tc filter show dev pod2h ingress)"
+has "flowid $classid " in_node tc filter show dev pod2h egress || fail "pod2h egress: not $classid"
+mv "$PODS_DIR/routed-2b" "$PODS_DIR/routed-2"
+wait_for 10 pod_field routed-2 id >/dev/null || fail "routed-2: not enforced again"
+echo "ok: the filters follow the pod ($classid)"
 
 echo "== bwmd --cleanup restores every pod interface"
 bwmd_stop TERM || fail "bwmd failed on SIGTERM"
