@@ -280,6 +280,21 @@ static const char *hook_name(enum bpf_tc_attach_point where)
 	return where == BPF_TC_INGRESS ? "ingress" : "egress";
 }
 
+/* clsact on ifindex, for the hook where; *ret_created_clsact: bwm made it. */
+static int ensure_clsact(struct bpf_tc_hook *hook, int ifindex, const char *ifname,
+			 enum bpf_tc_attach_point where, bool *ret_created_clsact)
+{
+	int r;
+
+	tc_hook(hook, ifindex, where);
+	/* Another tool's clsact is fine to share. */
+	r = bpf_tc_hook_create(hook);
+	if (r < 0 && r != -EEXIST)
+		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
+	*ret_created_clsact |= r == 0;
+	return 0;
+}
+
 /* prog_fd at clsact's hook where; *ret_created_clsact: bwm made clsact. */
 static int attach_at(int ifindex, const char *ifname, enum bpf_tc_attach_point where, int prog_fd,
 		     bool *ret_created_clsact)
@@ -289,12 +304,9 @@ static int attach_at(int ifindex, const char *ifname, enum bpf_tc_attach_point w
 	struct bpf_tc_hook hook;
 	int r;
 
-	tc_hook(&hook, ifindex, where);
-	/* Another tool's clsact is fine to share. */
-	r = bpf_tc_hook_create(&hook);
-	if (r < 0 && r != -EEXIST)
-		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
-	*ret_created_clsact |= r == 0;
+	r = ensure_clsact(&hook, ifindex, ifname, where, ret_created_clsact);
+	if (r < 0)
+		return r;
 	r = bpf_tc_attach(&hook, &opts);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the %s program to '%s': %m", hook_name(where),
@@ -306,8 +318,7 @@ static int attach_at(int ifindex, const char *ifname, enum bpf_tc_attach_point w
  * attach_at() for a pod's interface: the filter bpf_tc_attach() makes
  * (direct action, bwm's handle and priority, replacing bwm's older one;
  * its name as libbpf gives it), and the classid that carries the pod's id
- * (bwm_maps.h), which libbpf 1.1's bpf_tc_opts cannot carry. clsact is
- * made by bpf_tc_hook_create(), as for the uplink.
+ * (bwm_maps.h), which libbpf 1.1's bpf_tc_opts cannot carry.
  */
 static int attach_pod_filter(struct nl_sock *sk, int ifindex, const char *ifname,
 			     enum bpf_tc_attach_point where, int prog_fd, uint32_t pod,
@@ -335,11 +346,9 @@ static int attach_pod_filter(struct nl_sock *sk, int ifindex, const char *ifname
 	if (r < 0)
 		return log_error_errno(errno, "Failed to read the %s program's id: %m", hook_name(where));
 	snprintf(name, sizeof(name), "%s:[%u]", info.name, info.id);
-	tc_hook(&hook, ifindex, where);
-	r = bpf_tc_hook_create(&hook);
-	if (r < 0 && r != -EEXIST)
-		return log_error_errno(r, "Failed to create clsact on '%s': %m", ifname);
-	*ret_created_clsact |= r == 0;
+	r = ensure_clsact(&hook, ifindex, ifname, where, ret_created_clsact);
+	if (r < 0)
+		return r;
 	if (!msg || nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(msg, TCA_KIND, "bpf") < 0 || !(opts = nla_nest_start(msg, TCA_OPTIONS)) ||
 	    nla_put_u32(msg, TCA_BPF_FD, (uint32_t)prog_fd) < 0 ||
