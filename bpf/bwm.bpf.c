@@ -538,13 +538,11 @@ int bwm_egress_l3(struct __sk_buff *skb)
  *   would only run into its horizon and drop.
  */
 
-static __always_inline __u32 link_flags(__u32 pod, __u32 ifindex)
-{
-	const struct bwm_pod_link *link = bpf_map_lookup_elem(&bwm_pod_links, &pod);
-
-	/* Flags of another interface (the pod's file changed since) do not apply. */
-	return link && link->ifindex == ifindex ? link->flags : 0;
-}
+/* The pod of a pod interface, and the flags bwmd wrote for the interface. */
+struct pod_interface {
+	__u32 pod;                /* 0: not a pod's */
+	__u32 flags;              /* BWM_LINK_* */
+};
 
 /*
  * The pod whose host-side interface this is: the id in the filter's
@@ -553,21 +551,33 @@ static __always_inline __u32 link_flags(__u32 pod, __u32 ifindex)
  * bwmd left behind, or one whose pod went, is not), else
  * bwm_pod_by_ifindex (a filter attached without a classid, which reads 0,
  * or before the pod's link was written). The classid saves a hash lookup
- * per packet (issue 14, docs/design.md).
+ * per packet (issue 14, docs/design.md). The flags are those of the pod's
+ * link if it is this interface: those of another interface (the pod's file
+ * changed since) do not apply.
  */
-static __always_inline __u32 pod_of_interface(const struct __sk_buff *skb)
+static __always_inline struct pod_interface pod_of_interface(const struct __sk_buff *skb)
 {
 	__u32 id = skb->tc_classid, ifindex = skb->ifindex;
 	const struct bwm_pod_link *link;
+	struct pod_interface r = {};
 	__u32 *pod;
 
 	if (id) {
 		link = bpf_map_lookup_elem(&bwm_pod_links, &id);
-		if (link && link->ifindex == ifindex)
-			return id;
+		if (link && link->ifindex == ifindex) {
+			r.pod = id;
+			r.flags = link->flags;
+			return r;
+		}
 	}
 	pod = bpf_map_lookup_elem(&bwm_pod_by_ifindex, &ifindex);
-	return pod ? *pod : 0;
+	if (!pod)
+		return r;
+	r.pod = *pod;
+	link = bpf_map_lookup_elem(&bwm_pod_links, &r.pod);
+	if (link && link->ifindex == ifindex)
+		r.flags = link->flags;
+	return r;
 }
 
 /* Whether the packet's source is the pod's own (or not an IP packet). */
@@ -586,7 +596,8 @@ static __always_inline int from_pod(struct __sk_buff *skb, __u32 l2_len)
 {
 	const struct bwm_settings *s = settings();
 	struct bwm_pod_link_counters *c;
-	__u32 pod = pod_of_interface(skb);
+	struct pod_interface pi = pod_of_interface(skb);
+	__u32 pod = pi.pod;
 	struct l3 l3;
 
 	if (!pod || !s)
@@ -597,7 +608,7 @@ static __always_inline int from_pod(struct __sk_buff *skb, __u32 l2_len)
 	c->packets++;
 	c->bytes += skb->len;
 	c->segs += segments(skb);
-	if (link_flags(pod, skb->ifindex) & BWM_LINK_OWN_ADDRS) {
+	if (pi.flags & BWM_LINK_OWN_ADDRS) {
 		l3 = find_l3(skb, l2_len);
 		if (!source_is_own(skb, &l3, pod)) {
 			c->spoofed_packets++;
@@ -621,7 +632,8 @@ static __always_inline int is_group_frame(struct __sk_buff *skb, __u32 l2_len)
 static __always_inline int to_pod(struct __sk_buff *skb, __u32 l2_len)
 {
 	const struct bwm_settings *s = settings();
-	__u32 pod = pod_of_interface(skb), sender;
+	struct pod_interface pi = pod_of_interface(skb);
+	__u32 pod = pi.pod, sender;
 	__u64 arrived = skb->tstamp, sender_departure = 0;
 	struct l3 l3;
 	int shape, verdict;
@@ -629,7 +641,7 @@ static __always_inline int to_pod(struct __sk_buff *skb, __u32 l2_len)
 	reset_queue_mapping(skb, s);
 	if (!pod)
 		return TC_ACT_UNSPEC;
-	shape = link_flags(pod, skb->ifindex) & BWM_LINK_SHAPE;
+	shape = pi.flags & BWM_LINK_SHAPE;
 	l3 = find_l3(skb, l2_len);
 	sender = pod_of_mark(skb, s);
 	if (s && sender && sender != mark_paced(s->pod_mark_mask, s->pod_mark_shift) &&
