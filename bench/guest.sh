@@ -90,17 +90,28 @@ case $PROFILE in
 # warm-up cross their queue first). S2_ROUNDS: the probe runs alone, then
 # under load, that many times in turn; the report gives each round and the
 # spread. S5_ROUNDS: the same for S5's RPC flows.
+# S2_MODES: the modes that run S2 and S5 (bench/modes.sh: mode_runs). A
+# busy guest second costs 7-18 s of host time (bench/README.md), and S2 and
+# S5 are most of them, so in the short profile the chain modes run only
+# S3: their datapath is tbf-default-burst's and bwm's, measured beside
+# them, and S3 shows that the chain's limits hold both ways. Mode none
+# skips them too: its unlimited bulk flows keep the vCPU busy throughout,
+# and paced, on the same path, is the reference those scenarios compare
+# with. BENCH_S2_MODES overrides it (bench/s2-trace.sh).
 short)
+	S2_MODES="paced tbf-default-burst tbf edt-2s bwm"
 	S1_FLOWS=4; S1_TIME=1; S2_TIME=1; S2_HEAD=1; S2_TAIL=1; S2_ROUNDS=2
 	S5_ROUNDS=1; S3_TIME=1; S3_OMIT=1; S5_TIME=1; WARMUP=0.3
 	S3_RATES=100; S3_FLOWS=1 ;;
 full)
+	S2_MODES="none paced tbf-default-burst tbf cni-bandwidth edt-2s bwm bwm-cni"
 	S1_FLOWS=32; S1_TIME=10; S2_TIME=10; S2_HEAD=3; S2_TAIL=2; S2_ROUNDS=3
 	S5_ROUNDS=3; S3_TIME=10; S3_OMIT=2; S5_TIME=10; WARMUP=1
 	S3_RATES="10 100 400 1000"; S3_FLOWS="1 8" ;;
 *)
 	echo "unknown profile '$PROFILE' (short, full)" >&2; exit 2 ;;
 esac
+S2_MODES=${BENCH_S2_MODES:-$S2_MODES}
 
 # Each note carries the guest seconds since the start and the guest's idle
 # seconds by then: in virtual time the host pays for the busy ones (2.7 to
@@ -135,7 +146,7 @@ write_env() {
  "modes": "$MODES", "s1_flows": $S1_FLOWS, "s1_size": $S1_SIZE, "s1_time_s": $S1_TIME,
  "s1_limit_mbit": ${S1_LIMIT%M}, "s1_load": $S1_LOAD, "s2_time_s": $S2_TIME, "s2_limit_mbit": ${S2_LIMIT%M},
  "s2_bulk_flows": $S2_BULK_FLOWS, "s2_head_s": $S2_HEAD, "s2_tail_s": $S2_TAIL,
- "s2_rounds": $S2_ROUNDS, "probe_size": $PROBE_SIZE, "s3_time_s": $S3_TIME,
+ "s2_rounds": $S2_ROUNDS, "s2_modes": "$S2_MODES", "probe_size": $PROBE_SIZE, "s3_time_s": $S3_TIME,
  "s3_omit_s": $S3_OMIT, "s3_rates_mbit": [${S3_RATES// /, }], "s3_flows": [${S3_FLOWS// /, }],
  "s5_time_s": $S5_TIME, "s5_limit_mbit": ${S2_LIMIT%M}, "s5_rpc_flows": $S5_RPC_FLOWS,
  "s5_rpc_rate": $S5_RPC_RATE, "s5_bulk_flows": $S5_BULK_FLOWS, "s5_rounds": $S5_ROUNDS,

@@ -59,7 +59,7 @@ ingress_limited() {
 
 # The scenarios a mode runs: paced has no limit for S1 and S3 to measure;
 # the chain modes make only S3's pods (a chain ADD takes seconds of guest
-# CPU), so no S1.
+# CPU), so no S1; S2 and S5 only the modes in S2_MODES (the profile's).
 mode_runs() {
 	local mode=$1 scenario=$2
 	case $mode/$scenario in
@@ -67,8 +67,9 @@ mode_runs() {
 	fq-only/s1) return 0 ;;
 	fq-only/*) return 1 ;;
 	cni-bandwidth/s1|bwm-cni/s1) return 1 ;;
+	*/s2|*/s5) [[ " $S2_MODES " == *" $mode "* ]] ;;
+	*) return 0 ;;
 	esac
-	return 0
 }
 
 # rate_index MBIT: its place in S3_RATES (1-based), or nothing.

@@ -528,15 +528,15 @@ def markdown(data, modes):
       "Mbit/s, %s-byte request/response (rr_prober), %s transactions/s in all (Poisson "
       "arrivals), %s s. S2: sockperf TCP ping-pong "
       "(%s bytes) from a %s Mbit/s pod, alone and beside %s bulk iperf3 flows of the same pod, "
-      "%s s each, in %s alternating rounds. "
+      "%s s each, in %s alternating rounds; S2 and S5 in modes %s. "
       "S3: iperf3 goodput over IPv6, %s s after %s s of warm-up; TCP/IPv6 headers cap "
       "goodput at %.1f%% of a limit counted in wire bytes. Drops: packets dropped by the shapers "
       "(qdiscs of the node, bwm's horizon); retrans: TCP retransmissions." %
       (env.get("s1_flows"), env.get("s1_limit_mbit"), env.get("s1_size"), env.get("s1_load"),
        env.get("s1_time_s"),
        env.get("probe_size"), env.get("s2_limit_mbit"), env.get("s2_bulk_flows"),
-       env.get("s2_time_s"), env.get("s2_rounds"), env.get("s3_time_s"), env.get("s3_omit_s"),
-       TCP6_CEILING * 100))
+       env.get("s2_time_s"), env.get("s2_rounds"), env.get("s2_modes", "all"),
+       env.get("s3_time_s"), env.get("s3_omit_s"), TCP6_CEILING * 100))
     w("")
     w("| scenario | mode | p50 | p90 | p99 | p99.9 | trans/s | goodput Mbit/s | limit Mbit/s "
       "| goodput/limit | drops | retrans |")

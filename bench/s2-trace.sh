@@ -41,7 +41,8 @@ for mode in $MODES; do
 	echo >"$TRACING/trace"
 	trace_events 1
 	echo 1 >"$TRACING/tracing_on"
-	BENCH_RESULTS=$OUT/$mode BENCH_PROFILE=short BENCH_MODES=$mode BENCH_SCENARIOS=s2 \
+	BENCH_RESULTS=$OUT/$mode BENCH_PROFILE=short BENCH_MODES=$mode BENCH_S2_MODES=$mode \
+		BENCH_SCENARIOS=s2 \
 		bash "$SRC_DIR/bench/guest.sh"
 	echo 0 >"$TRACING/tracing_on"
 	trace_events 0
