@@ -495,10 +495,16 @@ def markdown(data, modes):
     w("# bwm benchmark (%s profile)" % env.get("profile", "?"))
     w("")
     clock = env.get("clock", "?")
-    if clock == "virtual":
-        w("Clock: **virtual time** (qemu -icount shift=0,sleep=on, one vCPU): one guest "
-          "instruction is one guest nanosecond whatever else the host runs, so the figures "
+    if clock == "virtual" and env.get("idle") == "jump":
+        w("Clock: **virtual time** (qemu -icount shift=0,sleep=off, one vCPU): one guest "
+          "instruction is one guest nanosecond whatever else the host runs, and an idle "
+          "guest's clock jumps to its next timer, so timers fire on time and the figures "
           "repeat from run to run; on one vCPU, every mode's CPU cost shows in its figures.")
+    elif clock == "virtual":
+        w("Clock: **virtual time**, idle on the host's clock (qemu -icount shift=0,sleep=on, "
+          "one vCPU): one guest instruction is one guest nanosecond, but while the guest "
+          "idles its clock runs with the host's, so a timer that wakes it fires as late as "
+          "the host wakes qemu; figures that include such waits follow the host.")
     elif clock == "real":
         w("Clock: **real time** (qemu TCG on the host's clock): the figures follow the host's "
           "load (TCG's jitter alone reaches milliseconds at p99).")

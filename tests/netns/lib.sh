@@ -145,8 +145,11 @@ kernel_has_bigtcp_ipv4() {
 }
 
 # Whether this runs in the VM's virtual time (tests/vm/vm-run --clock
-# virtual), where timers are exact and figures repeat. Elsewhere, timing
-# checks are only generous sanity bounds: the host is shared and noisy.
+# virtual), where the guest's work is timed in instructions and figures
+# repeat; its idle waits still follow the host's clock (--idle host,
+# docs/testing.md), so a bound on anything that waits on a timer needs
+# room for the host's wake-up latency. Elsewhere, timing checks are only
+# generous sanity bounds: the host is shared and noisy.
 in_virtual_time() {
 	[ "${BWM_VM_CLOCK:-}" = virtual ]
 }
